@@ -1,0 +1,72 @@
+/**
+ * `motion bench --predict FILE`: the wall time of `motion predict FILE --out <tmp>.npy` as a user
+ * runs it, start-up included, in a fresh process each time (the issue's "under 3 s on the real
+ * AlphaPose file" target). The child runs the same installed CLI (bin/run.js under `root`).
+ */
+import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {inputError, modelError} from '../errors.js'
+
+export interface PredictTiming {
+  mode: 'predict'
+  file: string
+  runs: number
+  /** Wall time of each run, in milliseconds. */
+  wall_ms: number[]
+  wall_ms_median: number
+  wall_ms_min: number
+  command: string
+}
+
+export async function timePredict(opts: {file: string; runs: number; bin: string; extraArgs?: readonly string[]}): Promise<PredictTiming> {
+  const file = path.resolve(opts.file)
+  if (!existsSync(file)) throw inputError(`${opts.file}: no such file`, {hint: 'give a 2D keypoint file motion predict reads'})
+  const runJs = path.join(opts.bin, 'bin', 'run.js')
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'motion-bench-'))
+  const out = path.join(dir, 'pred.npy')
+  const args = [runJs, 'predict', file, '--out', out, ...(opts.extraArgs ?? [])]
+  try {
+    const times: number[] = []
+    for (let i = 0; i < opts.runs; i++) {
+      const t0 = performance.now()
+      const r = await runChild(process.execPath, args)
+      const ms = performance.now() - t0
+      if (r.code !== 0) {
+        const last = r.stderr.trim().split('\n').slice(-2).join(' ')
+        if (/command predict not found/i.test(r.stderr)) throw inputError('motion predict is not available in this build', {hint: 'build the predict command first'})
+        throw modelError(`motion predict failed (exit ${r.code}): ${last || 'no message'}`, {hint: `run it yourself: motion predict ${opts.file} --out pred.npy`})
+      }
+      times.push(ms)
+    }
+    const sorted = [...times].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+    return {
+      mode: 'predict',
+      file,
+      runs: times.length,
+      wall_ms: times.map((t) => Math.round(t)),
+      wall_ms_median: Math.round(median),
+      wall_ms_min: Math.round(sorted[0]!),
+      command: `motion predict ${file} --out ${out}${opts.extraArgs?.length ? ` ${opts.extraArgs.join(' ')}` : ''}`,
+    }
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+function runChild(cmd: string, args: readonly string[]): Promise<{code: number; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, FORCE_COLOR: '0'}})
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (stderr.length > 100_000) stderr = stderr.slice(-50_000)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stderr}))
+  })
+}

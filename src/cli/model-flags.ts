@@ -1,0 +1,33 @@
+/**
+ * Flags shared by the commands that run a model (forward, predict, ...). This module only imports
+ * @oclif/core, so command files can use it at top level without loading tfjs or onnxruntime
+ * (`motion --help` stays fast); the values are parsed by src/model/engine.ts inside run().
+ */
+import {Flags} from '@oclif/core'
+
+/** tfjs backends in selection order (as src/model/tfjs/backend.ts BACKEND_NAMES; a test keeps them equal). */
+export const BACKEND_FLAG_OPTIONS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const
+export const ENGINE_FLAG_OPTIONS = ['auto', 'tfjs', 'onnx'] as const
+
+export const engineFlags = {
+  engine: Flags.string({
+    description: 'Inference engine: onnx (onnxruntime-node, fast on CPUs), tfjs, or auto (default: onnx when onnxruntime-node loads here, else tfjs). The choice is reported. Config key: engine.',
+    options: [...ENGINE_FLAG_OPTIONS],
+    helpGroup: 'ENGINE',
+  }),
+  backend: Flags.string({
+    description: 'tfjs backend (default auto: the first of node-gpu, node, wasm, cpu that loads). Setting one implies --engine tfjs under auto. Config key: backend.',
+    options: [...BACKEND_FLAG_OPTIONS],
+    helpGroup: 'ENGINE',
+  }),
+  threads: Flags.integer({
+    description: 'CPU threads for the onnx engine (default: all cores).',
+    min: 1,
+    helpGroup: 'ENGINE',
+  }),
+}
+
+export const CHECKPOINT_DESCRIPTION =
+  'Model to run: an official MotionBERT checkpoint (.bin/.pth/.pt), a native model folder (from `motion import`) or a .safetensors file.'
+export const CONFIG_DESCRIPTION =
+  'Config file (MotionBERT YAML keys as they are, or JSON/JS); model sizes it leaves out are read from the checkpoint (num_heads cannot be: default 8).'

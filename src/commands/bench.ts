@@ -1,0 +1,105 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {inputError} from '../errors.js'
+
+export default class Bench extends BaseCommand {
+  static override description = [
+    'Time the model on this machine: frames per second and milliseconds per clip of the forward pass (warm-up excluded), with random weights at a preset size.',
+    'Presets: tiny (dim 32, depth 2, heads 4, mlp 2, rep 64), lite (MotionBERT-Lite: dim 256, depth 5, heads 8, mlp 4, rep 512), full (MotionBERT: dim 512, depth 5, heads 8, mlp 2, rep 512); for mixste and strided, full is the published model and lite half its width.',
+    'The figures are comparable with the official PyTorch code timed by bench_official.py (same presets, same loop); docs/benchmarks.md has the side-by-side runs.',
+  ].join('\n')
+
+  static override examples = [
+    '<%= config.bin %> bench --preset lite --frames 243',
+    '<%= config.bin %> bench --preset lite --threads 1 --json',
+    '<%= config.bin %> bench --engine tfjs --preset tiny',
+    '<%= config.bin %> bench --backbone mixste --preset full',
+    '<%= config.bin %> bench --train --preset tiny --frames 81 --batch 8 --json',
+    '<%= config.bin %> bench --predict ../shared/data/alphapose-real/alphapose-results.json --runs 3',
+  ]
+
+  static override flags = {
+    preset: Flags.string({description: 'Model size.', options: ['tiny', 'lite', 'full'], default: 'lite'}),
+    backbone: Flags.string({description: 'Backbone to time.', options: ['dstformer', 'mixste', 'strided'], default: 'dstformer'}),
+    frames: Flags.integer({description: 'Frames per clip (the Strided Transformer: its window).', min: 1, default: 243}),
+    batch: Flags.integer({description: 'Clips per forward pass.', min: 1, default: 1}),
+    engine: Flags.string({description: 'Engine: onnx (onnxruntime-node) or tfjs.', options: ['onnx', 'tfjs'], default: 'onnx'}),
+    backend: Flags.string({description: 'tfjs backend (with --engine tfjs).', options: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'], default: 'auto'}),
+    threads: Flags.integer({description: 'onnxruntime intra-op threads (default: physical cores).', min: 1}),
+    seconds: Flags.string({description: 'Time the loop for at least this many seconds (and at least 2 runs); fractions allowed.', default: '10'}),
+    train: Flags.boolean({description: 'Time a training step (forward, L1 loss, backward, AdamW) through the ONNX gradient graphs instead (dstformer).', default: false}),
+    predict: Flags.string({
+      description: 'Instead: time `motion predict FILE` end to end (wall time, start-up included) as a user runs it.',
+      exclusive: ['train'],
+    }),
+    runs: Flags.integer({description: 'Runs of --predict (the median is reported).', min: 1, default: 3}),
+    'predict-args': Flags.string({description: 'Extra arguments for the timed `motion predict` (e.g. "--checkpoint lite.bin --config lite.yaml").', dependsOn: ['predict']}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags: raw} = await this.parse(Bench)
+    const seconds = Number(raw.seconds)
+    if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(`--seconds must be a positive number, got "${raw.seconds}"`, {hint: 'e.g. --seconds 10 (fractions such as 0.5 are fine)'})
+    const flags = {...raw, seconds}
+    if (flags.predict !== undefined) return this.benchPredict(flags.predict, flags.runs, flags['predict-args'])
+    if (flags.train) return this.benchTrain(flags)
+    if (flags.engine === 'tfjs' && flags.threads !== undefined) {
+      throw inputError('--threads sets onnxruntime threads; tfjs-wasm runs on one thread and tfjs-node on its own pool', {hint: 'drop --threads or use --engine onnx'})
+    }
+    const {benchForward} = await import('../bench/forward.js')
+    this.note(`timing ${flags.backbone} ${flags.preset}, ${flags.batch} x ${flags.frames} frames on ${flags.engine} for ${flags.seconds} s ...`)
+    const r = await benchForward({
+      backbone: flags.backbone,
+      preset: flags.preset as 'tiny' | 'lite' | 'full',
+      frames: flags.frames,
+      batch: flags.batch,
+      engine: flags.engine as 'onnx' | 'tfjs',
+      backend: flags.backend as 'auto',
+      threads: flags.threads,
+      seconds: flags.seconds,
+    })
+    const engine = r.engine === 'tfjs' ? `tfjs (${r.backend})` : 'onnx (onnxruntime)'
+    this.info(`${r.backbone} ${r.preset}, ${r.batch} x ${r.frames} frames, ${engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`)
+    this.info(`  ${r.fps} frames/s, ${r.ms_per_clip} ms per clip (mean of ${r.runs} runs; median ${r.median_ms_per_step} ms per pass; warm-up ${r.warmup_ms} ms excluded)`)
+    return {...r}
+  }
+
+  private async benchTrain(flags: {preset: string; backbone: string; frames: number; batch: number; engine: string; threads?: number; seconds: number}): Promise<Record<string, unknown>> {
+    if (flags.backbone !== 'dstformer') throw inputError('--train times the DSTformer (the official training benchmark\'s model)', {hint: 'drop --backbone'})
+    if (flags.engine !== 'onnx') throw inputError('--train times the onnx gradient-graph engine', {hint: 'drop --engine tfjs'})
+    const {benchTrainStep} = await import('../train/onnx-bench.js')
+    const {defaultOnnxThreads} = await import('../model/onnx/session.js')
+    const threads = flags.threads ?? defaultOnnxThreads()
+    this.note(`timing training steps of dstformer ${flags.preset}, ${flags.batch} x ${flags.frames} frames on onnx for ${flags.seconds} s ...`)
+    const r = await benchTrainStep({preset: flags.preset as 'tiny' | 'lite' | 'full', frames: flags.frames, batch: flags.batch, threads, seconds: flags.seconds})
+    const result = {
+      engine: 'onnx',
+      backbone: 'dstformer',
+      preset: r.preset,
+      frames: r.frames,
+      batch: r.batch,
+      threads,
+      fps: r.fps,
+      ms_per_clip: Math.round((r.msPerStep / r.batch) * 100) / 100,
+      mode: 'train' as const,
+      ms_per_step: r.msPerStep,
+      runs: r.steps,
+      warmup_ms: r.setupMs,
+      backend: 'onnxruntime',
+      graph_nodes: r.graphNodes,
+      peak_rss_mb: r.peakRssMb,
+    }
+    this.info(`dstformer ${result.preset} training step (L1 loss, AdamW), ${result.batch} x ${result.frames} frames, onnx, ${threads} thread${threads === 1 ? '' : 's'}`)
+    this.info(`  ${result.fps} training frames/s, ${result.ms_per_step} ms per step (${result.runs} steps; setup ${result.warmup_ms} ms excluded; peak RSS ${result.peak_rss_mb} MB)`)
+    return result
+  }
+
+  private async benchPredict(file: string, runs: number, extra: string | undefined): Promise<Record<string, unknown>> {
+    const {timePredict} = await import('../bench/predict.js')
+    const extraArgs = extra?.trim() ? extra.trim().split(/\s+/) : []
+    this.note(`timing \`motion predict ${[file, ...extraArgs].join(' ')}\` ${runs} time${runs === 1 ? '' : 's'} ...`)
+    const r = await timePredict({file, runs, bin: this.config.root, extraArgs})
+    this.info(`motion predict ${file}: ${(r.wall_ms_median / 1000).toFixed(2)} s wall time (median of ${r.runs}; start-up included; runs: ${r.wall_ms.map((t) => (t / 1000).toFixed(2)).join(', ')} s)`)
+    return {...r}
+  }
+}

@@ -1,0 +1,10 @@
+/** Pose and classification metrics on NDArrays (Float64 accumulation, input units). */
+export {type FloatArray, type PoseLayout, poseLayout} from './shape.js'
+export {type FrameMetric, mpjpe} from './mpjpe.js'
+export {pMpjpe, procrustesAlign, procrustesTransform, applySimilarity, type SimilarityTransform} from './procrustes.js'
+export {nMpjpe} from './n-mpjpe.js'
+export {mpjve, accelerationError} from './temporal.js'
+export {pck, type PckResult} from './pck.js'
+export {topKAccuracy} from './topk.js'
+export {svd3, symmetricEigen3, det3, type Svd3} from './svd3.js'
+export {poseMetrics, rootRelative, type PoseMetrics} from './summary.js'

@@ -1,0 +1,35 @@
+/** Top-k classification accuracy in percent, as the official `accuracy` (lib/utils/learning.py). */
+import {inputError} from '../errors.js'
+import {shapeString} from '../ndarray.js'
+import type {FloatArray} from './shape.js'
+
+/**
+ * logits `[N, C]`, labels N class indices. Returns one percentage per k (ties broken by the lower
+ * class index).
+ */
+export function topKAccuracy(logits: FloatArray, labels: ArrayLike<number>, ks: readonly number[] = [1, 5]): number[] {
+  if (logits.shape.length !== 2) throw inputError(`top-k accuracy: logits must be [N, classes], got shape ${shapeString(logits.shape)}`)
+  const [n, classes] = logits.shape as [number, number]
+  if (labels.length !== n) {
+    throw inputError(`top-k accuracy: ${labels.length} labels for logits of shape ${shapeString(logits.shape)}`)
+  }
+  if (n === 0) throw inputError('top-k accuracy: no samples')
+  const ranks = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const label = labels[i]!
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw inputError(`top-k accuracy: label ${label} of sample ${i} is not a class index in [0, ${classes})`)
+    }
+    const row = logits.data.subarray(i * classes, (i + 1) * classes)
+    const target = row[label]!
+    // Rank = number of classes ranked before the label.
+    let rank = 0
+    for (let c = 0; c < classes; c++) if (row[c]! > target || (row[c] === target && c < label)) rank++
+    ranks[i] = rank
+  }
+  return ks.map((k) => {
+    let correct = 0
+    for (let i = 0; i < n; i++) if (ranks[i]! < k) correct++
+    return (100 * correct) / n
+  })
+}

@@ -1,0 +1,297 @@
+/**
+ * The native model format: a folder holding
+ *   - model.safetensors: float32 weights under native names (`backbone.*`, `head.*`), with the
+ *     model description also in its `__metadata__` (`motion.model`), so a bare copy of the file
+ *     still says what it is;
+ *   - config.json: what the weights are (task, backbone and head names, their resolved configs,
+ *     joint order, input layout, outputs) and where they came from (provenance).
+ * The folder is written atomically (a temporary folder renamed into place), so a reader sees a
+ * complete model or none. Reading rebuilds the model through buildModel, so weights that do not
+ * fit the recorded config are refused with the usual model error (exit 3).
+ */
+import {promises as fsp} from 'node:fs'
+import path from 'node:path'
+
+import type {ConfigValue, EntryConfig} from '../backbone/types.js'
+import {encodeSafetensors, readSafetensors} from '../checkpoint/safetensors.js'
+import type {Task} from '../config/schema.js'
+import type {RawConfig} from '../config/types.js'
+import {H36M_JOINTS} from '../data/h36m.js'
+import {inputError, modelError} from '../errors.js'
+import {writeDirAtomic} from '../io/atomic.js'
+import type {NDArray} from '../ndarray.js'
+import {type Model, buildModel, modelInputLayout, outputNames} from './model.js'
+import {type OutputUnits, OUTPUT_UNITS, TRAINED_OUTPUT_UNITS, isOutputUnits, officialOutputUnits} from './units.js'
+
+export const NATIVE_WEIGHTS_FILE = 'model.safetensors'
+export const NATIVE_CONFIG_FILE = 'config.json'
+export const NATIVE_FORMAT = 'motion.model'
+export const NATIVE_VERSION = 1
+/** safetensors `__metadata__` key holding the NativeDescription as JSON. */
+export const NATIVE_METADATA_KEY = 'motion.model'
+
+export const TASKS: readonly Task[] = ['pose3d', 'action', 'mesh']
+
+/** Where a native model came from. */
+export interface NativeProvenance {
+  /** The file it was made from (absolute path), e.g. an official checkpoint. */
+  source?: string
+  /** What that file was: `torch-zip`, `torch-legacy`, `safetensors`, `training`, ... */
+  sourceFormat?: string
+  /** The checkpoint key the weights were under (model_pos, model), or null for a bare state dict. */
+  foundUnder?: string | null
+  /** Official state-dict layout: bare DSTformer or wrapped (ActionNet / MeshRegressor). */
+  layout?: string
+  /** Official keys that have no place in the native model. */
+  ignoredKeys?: string[]
+  /** Scalars the checkpoint recorded (epoch, lr, best metric, ...). */
+  checkpointMeta?: Record<string, number | string | boolean>
+  /** Config files that were read while importing. */
+  configFiles?: string[]
+  /** The tool and version that wrote it, e.g. `motion 0.1.0 import`. */
+  createdBy?: string
+  /** ISO date-time of writing. */
+  createdAt?: string
+}
+
+/** The model description: config.json minus provenance (also stored in the safetensors metadata). */
+export interface NativeDescription {
+  format: typeof NATIVE_FORMAT
+  version: typeof NATIVE_VERSION
+  task: Task
+  backbone: string
+  head: string
+  backboneConfig: EntryConfig
+  headConfig: EntryConfig
+  /** Joint order of inputs and outputs. */
+  joints: string[]
+  /** Axis names of the model input, e.g. ['N', 'T', 'J', 'C']. */
+  inputLayout: string[]
+  /** Names of the arrays a forward pass returns. */
+  outputs: string[]
+  /**
+   * Pose models: what pose3d is measured in (src/model/units.ts). Folders written before it was
+   * recorded lack it; nativeOutputUnits then infers it from the provenance.
+   */
+  outputUnits?: OutputUnits
+  /** The weights file inside the folder. */
+  weights: string
+}
+
+export interface NativeConfigFile extends NativeDescription {
+  provenance: NativeProvenance
+}
+
+/** The task a model serves, from its head (heads without a task of their own output 3D poses). */
+export function modelTask(model: Pick<Model, 'head'>): Task {
+  const name = model.head.name
+  if ((TASKS as readonly string[]).includes(name)) return name as Task
+  if (model.head.outputs.includes('logits')) return 'action'
+  return 'pose3d'
+}
+
+/**
+ * The description of `model`. `outputUnits` (pose models): what its pose3d is measured in; default:
+ * the official checkpoints' units for its backbone and head.
+ */
+export function describeModel(model: Model, opts: {outputUnits?: OutputUnits} = {}): NativeDescription {
+  const task = modelTask(model)
+  return {
+    format: NATIVE_FORMAT,
+    version: NATIVE_VERSION,
+    task: modelTask(model),
+    backbone: model.config.backbone,
+    head: model.config.head,
+    backboneConfig: {...model.config.backboneConfig},
+    headConfig: {...model.config.headConfig},
+    joints: [...H36M_JOINTS],
+    inputLayout: modelInputLayout(model),
+    outputs: outputNames(model),
+    ...(task === 'pose3d' ? {outputUnits: opts.outputUnits ?? officialOutputUnits(model)} : {}),
+    weights: NATIVE_WEIGHTS_FILE,
+  }
+}
+
+/**
+ * The pose3d units of a model read from a native description: as recorded, else (older folders)
+ * normalised when a training run wrote it, else the official units. Undefined for non-pose models.
+ */
+export function nativeOutputUnits(description: NativeDescription & {provenance?: NativeProvenance}, model: Model): OutputUnits | undefined {
+  if (modelTask(model) !== 'pose3d') return undefined
+  if (description.outputUnits) return description.outputUnits
+  return description.provenance?.sourceFormat === 'training' ? TRAINED_OUTPUT_UNITS : officialOutputUnits(model)
+}
+
+/** Writes `model` as a native model folder at `dir`, atomically (an existing folder is replaced). */
+export async function writeNativeModel(dir: string, model: Model, provenance: NativeProvenance = {}, opts: {outputUnits?: OutputUnits} = {}): Promise<NativeConfigFile> {
+  const description = describeModel(model, opts)
+  const config: NativeConfigFile = {...description, provenance: {createdAt: new Date().toISOString(), ...provenance}}
+  // Weights in the model's own order (backbone first), as float32.
+  const weights = new Map<string, NDArray>(model.weights)
+  const chunks = encodeSafetensors(weights, {format: 'pt', [NATIVE_METADATA_KEY]: JSON.stringify(description)})
+  await writeDirAtomic(dir, async (tmp) => {
+    await fsp.writeFile(path.join(tmp, NATIVE_WEIGHTS_FILE), chunks)
+    await fsp.writeFile(path.join(tmp, NATIVE_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+  })
+  return config
+}
+
+export interface NativeModel {
+  model: Model
+  config: NativeConfigFile
+  weightsFile: string
+  configFile: string
+}
+
+/** Whether `dir` looks like a native model folder (has config.json or model.safetensors). */
+export async function isNativeModelDir(dir: string): Promise<boolean> {
+  const st = await fsp.stat(dir).catch(() => undefined)
+  if (!st?.isDirectory()) return false
+  const has = async (name: string): Promise<boolean> => Boolean(await fsp.stat(path.join(dir, name)).catch(() => undefined))
+  return (await has(NATIVE_CONFIG_FILE)) || (await has(NATIVE_WEIGHTS_FILE))
+}
+
+/**
+ * Reads a native model folder. `overrides` are model keys the user gave (flags, --config); a value
+ * that disagrees with the recorded config is an input error, since it cannot change trained weights.
+ */
+export async function readNativeModel(dir: string, overrides: RawConfig = {}): Promise<NativeModel> {
+  const configFile = path.join(dir, NATIVE_CONFIG_FILE)
+  let text: string
+  try {
+    text = await fsp.readFile(configFile, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw modelError(`not a native model folder: ${NATIVE_CONFIG_FILE} is missing`, {
+        file: dir,
+        hint: `a native model folder holds ${NATIVE_WEIGHTS_FILE} and ${NATIVE_CONFIG_FILE}; make one with \`motion import CHECKPOINT --out DIR\``,
+      })
+    }
+    throw err
+  }
+  const config = parseNativeConfigText(text, configFile)
+  const weightsFile = path.join(dir, config.weights)
+  if (!(await fsp.stat(weightsFile).catch(() => undefined))) {
+    throw modelError(`the weights file ${config.weights} named in ${NATIVE_CONFIG_FILE} is missing`, {file: dir})
+  }
+  const st = await readSafetensors(weightsFile)
+  const model = buildNativeModel(st.tensors, config, overrides, weightsFile)
+  return {model, config, weightsFile, configFile}
+}
+
+/** Builds the model a description names from native weights, refusing conflicting overrides. */
+export function buildNativeModel(weights: Map<string, NDArray>, description: NativeDescription, overrides: RawConfig, file: string): Model {
+  const recorded: RawConfig = {...description.backboneConfig, ...description.headConfig}
+  const names: RawConfig = {backbone: description.backbone, head: description.head}
+  const conflicts: string[] = []
+  for (const [key, value] of Object.entries(overrides)) {
+    const fixed = Object.hasOwn(names, key) ? names[key] : Object.hasOwn(recorded, key) ? recorded[key] : undefined
+    if (value === undefined || value === null || fixed === undefined) continue
+    if (JSON.stringify(fixed) !== JSON.stringify(value)) conflicts.push(`${key} is ${JSON.stringify(value)} in the config, ${JSON.stringify(fixed)} in the model`)
+  }
+  if (conflicts.length) {
+    throw inputError(`the config disagrees with the model: ${conflicts.join('; ')}`, {file, hint: 'drop those keys from the config or flags; a model keeps the sizes it was trained with'})
+  }
+  const model = buildModel(weights, {...recorded, ...names}, {file})
+  const task = modelTask(model)
+  if (task !== description.task) throw modelError(`the model is recorded as a ${description.task} model, but its ${model.head.name} head serves ${task}`, {file})
+  return model
+}
+
+/** Validates a parsed config.json (or safetensors metadata) as a native model description. */
+/** A config.json's text → its validated description; invalid JSON is a model error naming the file. */
+export function parseNativeConfigText(text: string, file: string): NativeConfigFile {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw modelError(`invalid JSON: ${(err as Error).message.split('\n')[0]}`, {file})
+  }
+  return parseNativeConfig(json, file)
+}
+
+export function parseNativeConfig(json: unknown, file: string): NativeConfigFile {
+  const bad = (what: string): never => {
+    throw modelError(`not a motion model config: ${what}`, {file, hint: `expected the ${NATIVE_CONFIG_FILE} that \`motion import\` writes`})
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('not a JSON object')
+  const o = json as Record<string, unknown>
+  if (o.format !== NATIVE_FORMAT) bad(`"format" is ${JSON.stringify(o.format)}, expected "${NATIVE_FORMAT}"`)
+  if (o.version !== NATIVE_VERSION) {
+    throw modelError(`model format version ${JSON.stringify(o.version)} is not supported (this motion reads version ${NATIVE_VERSION})`, {
+      file,
+      hint: 'update motion, or re-import the original checkpoint with this version',
+    })
+  }
+  const str = (key: string): string => (typeof o[key] === 'string' && (o[key] as string).length > 0 ? (o[key] as string) : bad(`"${key}" must be a name`))
+  const strings = (key: string): string[] =>
+    Array.isArray(o[key]) && (o[key] as unknown[]).every((v) => typeof v === 'string') ? [...(o[key] as string[])] : bad(`"${key}" must be a list of names`)
+  const entryConfig = (key: string): EntryConfig => {
+    const v = o[key]
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`"${key}" must be an object`)
+    const out: EntryConfig = {}
+    for (const [k, value] of Object.entries(v)) {
+      if (!isConfigValue(value)) bad(`"${key}.${k}" must be a number, boolean, string or list of numbers`)
+      Object.defineProperty(out, k, {value: value as ConfigValue, enumerable: true, writable: true, configurable: true})
+    }
+    return out
+  }
+  const task = str('task')
+  if (!(TASKS as readonly string[]).includes(task)) bad(`"task" must be one of ${TASKS.join(', ')}`)
+  const weights = str('weights')
+  if (weights.includes('/') || weights.includes('\\') || weights === '..') bad('"weights" must be a file name inside the folder')
+  const joints = strings('joints')
+  if (joints.join(',') !== H36M_JOINTS.join(',')) bad(`"joints" must be the H36M-17 order (${H36M_JOINTS.join(', ')})`)
+  const provenance = o.provenance
+  const outputUnits = o.outputUnits
+  if (outputUnits !== undefined && !isOutputUnits(outputUnits)) bad(`"outputUnits" must be one of ${OUTPUT_UNITS.join(', ')}`)
+  return {
+    format: NATIVE_FORMAT,
+    version: NATIVE_VERSION,
+    task: task as Task,
+    backbone: str('backbone'),
+    head: str('head'),
+    backboneConfig: entryConfig('backboneConfig'),
+    headConfig: entryConfig('headConfig'),
+    joints,
+    inputLayout: strings('inputLayout'),
+    outputs: strings('outputs'),
+    ...(outputUnits !== undefined ? {outputUnits: outputUnits as OutputUnits} : {}),
+    weights,
+    provenance: typeof provenance === 'object' && provenance !== null && !Array.isArray(provenance) ? (provenance as NativeProvenance) : {},
+  }
+}
+
+function isConfigValue(v: unknown): v is ConfigValue {
+  if (typeof v === 'number') return Number.isFinite(v)
+  if (typeof v === 'boolean' || typeof v === 'string') return true
+  return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+}
+
+/**
+ * An input error unless `dir` can take a native model: it does not exist yet (its parent does), is
+ * an empty folder, or already holds a native model (which is then replaced). Anything else is
+ * refused, so a mistyped --out never replaces an unrelated folder.
+ */
+export async function checkNativeOutputDir(dir: string): Promise<void> {
+  const parent = path.dirname(path.resolve(dir))
+  const parentStat = await fsp.stat(parent).catch(() => undefined)
+  if (!parentStat?.isDirectory()) {
+    throw inputError(`output folder ${parent} does not exist`, {file: dir, hint: 'create it first or choose another --out'})
+  }
+  const st = await fsp.stat(dir).catch(() => undefined)
+  if (!st) return
+  if (!st.isDirectory()) throw inputError('exists and is not a folder; a native model is a folder', {file: dir, hint: 'choose a new folder name for --out'})
+  const entries = await fsp.readdir(dir)
+  if (entries.length === 0) return
+  const text = await fsp.readFile(path.join(dir, NATIVE_CONFIG_FILE), 'utf8').catch(() => undefined)
+  let isModel = false
+  try {
+    isModel = text !== undefined && (JSON.parse(text) as {format?: unknown}).format === NATIVE_FORMAT
+  } catch {
+    isModel = false
+  }
+  if (!isModel) {
+    throw inputError('exists and is not a motion model folder; refusing to replace it', {file: dir, hint: 'choose a new or empty folder for --out'})
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The bundled default models (models/pose3d, models/action) as a new user meets them: `motion
+ * predict` without --checkpoint on the bundled example and the real 1,234-frame AlphaPose file,
+ * `predict --task action` printing a label with class scores (and --json carrying them), and an
+ * accuracy regression check through `motion eval` on a small slice of the CMU test split, with
+ * generous thresholds (the measured numbers are in docs/default-models.md).
+ */
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {after, describe, test} from 'node:test'
+import {H36M_PARENTS} from '../../src/data/h36m.js'
+import {readNpyFloat32} from '../../src/io/npy.js'
+import {runCli} from '../helpers/cli.js'
+import {dataDir, repoRoot} from '../helpers/paths.js'
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'motion-default-model-'))
+after(() => rmSync(tmp, {recursive: true, force: true}))
+
+const example = path.join(repoRoot, 'examples', 'walking.alphapose.json')
+const realFile = path.join(dataDir, 'alphapose-real', 'alphapose-results.json')
+const cmu = path.join(dataDir, 'cmu-mocap-h36m17')
+const evalConfig = path.join(repoRoot, 'configs', 'default', 'eval.yaml')
+const CLASSES = ['basketball', 'jumping', 'running', 'soccer', 'walking']
+// Use the repository's models/ even if the environment points elsewhere.
+const env = {MOTION_MODELS: path.join(repoRoot, 'models')}
+
+interface ActionJson {
+  people: {person: string; frames: number; action: {label: string; scores: Record<string, number>; windows: {start: number; end: number; label: string}[]}}[]
+  model: {bundled: boolean}
+}
+
+/** Each bone's length per frame: `[T][16]`. */
+function boneLengths(x: Float32Array, T: number): number[][] {
+  const out: number[][] = []
+  for (let t = 0; t < T; t++) {
+    const row: number[] = []
+    for (let j = 1; j < 17; j++) {
+      const p = H36M_PARENTS[j]!
+      let s = 0
+      for (let c = 0; c < 3; c++) s += (x[(t * 17 + j) * 3 + c]! - x[(t * 17 + p) * 3 + c]!) ** 2
+      row.push(Math.sqrt(s))
+    }
+    out.push(row)
+  }
+  return out
+}
+
+describe('motion predict with the bundled pose3d model', {concurrency: 2}, () => {
+  test('the bundled example: one finite 3D pose per input frame, bones of near-constant length', async () => {
+    const out = path.join(tmp, 'walking.npy')
+    const r = await runCli(['predict', example, '--out', out, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const json = JSON.parse(r.stdout) as {frames: number; model: {bundled: boolean; path: string}}
+    assert.equal(json.model.bundled, true)
+    assert.equal(path.resolve(json.model.path), path.join(repoRoot, 'models', 'pose3d'))
+    const x = await readNpyFloat32(out)
+    const inputFrames = (JSON.parse(readFileSync(example, 'utf8')) as unknown[]).length
+    assert.deepEqual(x.shape, [inputFrames, 17, 3])
+    assert.ok(x.data.every(Number.isFinite), 'non-finite output')
+    // A lifted person keeps its bones. The output is in normalised image units, so its size follows
+    // the person's distance (this one walks from 7.4 m to 4 m away): each limb is compared with the
+    // frame's whole skeleton, and that share must stay near-constant over the clip.
+    const bones = boneLengths(x.data, inputFrames)
+    const LIMBS = [1, 2, 4, 5, 11, 12, 14, 15] // thighs, shins, upper arms, forearms (index = joint - 1)
+    for (const b of LIMBS) {
+      const shares = bones.map((row) => row[b]! / row.reduce((a, v) => a + v, 0))
+      const mean = shares.reduce((a, v) => a + v, 0) / shares.length
+      const sd = Math.sqrt(shares.reduce((a, v) => a + (v - mean) ** 2, 0) / shares.length)
+      assert.ok(mean > 0.02, `bone to joint ${b + 1} has almost no length`)
+      assert.ok(sd / mean < 0.2, `bone to joint ${b + 1} varies by ${((100 * sd) / mean).toFixed(1)}% of its share of the skeleton`)
+    }
+  })
+
+  test('the bundled example against its ground truth: P-MPJPE in mm (motion eval --pred/--gt)', async () => {
+    const out = path.join(tmp, 'walking-eval.npy')
+    const r = await runCli(['predict', example, '--out', out], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const e = await runCli(['eval', '--pred', out, '--gt', path.join(repoRoot, 'examples', 'walking.gt.npy'), '--json', '--fail-above', 'p_mpjpe=160'])
+    assert.equal(e.code, 0, e.stdout + e.stderr)
+    const m = JSON.parse(e.stdout) as {p_mpjpe: number}
+    assert.ok(m.p_mpjpe > 0 && m.p_mpjpe < 160, `P-MPJPE ${m.p_mpjpe}`)
+  })
+
+  test('the real AlphaPose file: 1,234 frames out', async () => {
+    const out = path.join(tmp, 'real.npy')
+    const r = await runCli(['predict', realFile, '--out', out, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((JSON.parse(r.stdout) as {frames: number}).frames, 1234)
+    const x = await readNpyFloat32(out)
+    assert.deepEqual(x.shape, [1234, 17, 3])
+    assert.ok(x.data.every(Number.isFinite))
+  })
+})
+
+describe('motion predict --task action with the bundled action model', {concurrency: 2}, () => {
+  test('prints the label and every class score', async () => {
+    const r = await runCli(['predict', example, '--task', 'action', '--out', path.join(tmp, 'walking-action.json')], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const m = /^action: (\S+)$/m.exec(r.stdout)
+    assert.ok(m, r.stdout)
+    assert.ok(CLASSES.includes(m[1]!), m[1])
+    for (const c of CLASSES) assert.match(r.stdout, new RegExp(`^  ${c} +\\d\\.\\d{3}$`, 'm'))
+  })
+
+  test('--json: label, scores summing to 1, windows covering the track; the written file agrees', async () => {
+    const out = path.join(tmp, 'walking-action-json.json')
+    const r = await runCli(['predict', example, '--task', 'action', '--out', out, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const json = JSON.parse(r.stdout) as ActionJson
+    assert.equal(json.model.bundled, true)
+    const a = json.people[0]!.action
+    assert.deepEqual(Object.keys(a.scores).sort(), CLASSES)
+    const sum = Object.values(a.scores).reduce((s, v) => s + v, 0)
+    assert.ok(Math.abs(sum - 1) < 1e-5, `scores sum to ${sum}`)
+    assert.equal(a.label, Object.entries(a.scores).sort((x, y) => y[1] - x[1])[0]![0])
+    // The bundled example is a walking clip.
+    assert.equal(a.label, 'walking')
+    assert.equal(a.windows[0]!.start, 0)
+    assert.equal(a.windows[a.windows.length - 1]!.end, json.people[0]!.frames)
+    const file = JSON.parse(readFileSync(out, 'utf8')) as {label: string; classes: string[]}
+    assert.equal(file.label, a.label)
+    assert.deepEqual(file.classes, CLASSES)
+  })
+
+  test('--task action refuses a non-JSON output before doing anything (exit 2)', async () => {
+    const r = await runCli(['predict', example, '--task', 'action', '--out', path.join(tmp, 'a.npy')], {env})
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /writes JSON/)
+  })
+})
+
+describe('accuracy regression: motion eval on a slice of the CMU test split', {concurrency: 2}, () => {
+  test('pose3d: N-MPJPE and P-MPJPE with exact 2D from the evaluation cameras', async () => {
+    const r = await runCli(
+      ['eval', '--checkpoint', path.join(repoRoot, 'models', 'pose3d'), '--config', evalConfig, '--data', cmu, '--split', 'test', '--fps', '30', '--limit', '12', '--json', '--fail-above', 'n_mpjpe=110', '--fail-above', 'p_mpjpe=90'],
+      {timeoutMs: 300_000},
+    )
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const json = JSON.parse(r.stdout) as {metrics: {n_mpjpe: number; p_mpjpe: number}}
+    assert.ok(json.metrics.n_mpjpe > 0 && json.metrics.n_mpjpe < 110)
+  })
+
+  test('action: top-1 on 2-second windows of the 5 classes', async () => {
+    // The 5-class view of the data, as scripts/train-default-models.sh makes it (test clips only).
+    const folder = path.join(tmp, 'cmu-5')
+    mkdirSync(folder)
+    symlinkSync(path.join(cmu, 'test'), path.join(folder, 'test'))
+    const index = JSON.parse(readFileSync(path.join(cmu, 'index.json'), 'utf8')) as {clips: {action: string; split: string}[]}
+    const rename: Record<string, string> = {walking_extra: 'walking'}
+    const clips = index.clips.filter((c) => c.split === 'test').map((c) => ({...c, action: rename[c.action] ?? c.action})).filter((c) => CLASSES.includes(c.action))
+    writeFileSync(path.join(folder, 'index.json'), JSON.stringify({...index, clips}))
+    const r = await runCli(
+      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--config', evalConfig, '--data', folder, '--split', 'test', '--fps', '30', '--limit', '24', '--json', '--fail-below', 'top1=60'],
+      {timeoutMs: 300_000},
+    )
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.ok((JSON.parse(r.stdout) as {metrics: {top1: number}}).metrics.top1 >= 60)
+  })
+})
