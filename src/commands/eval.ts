@@ -10,6 +10,7 @@ export default class Eval extends BaseCommand {
   static override examples = [
     '<%= config.bin %> eval --task pose3d --run runs/ft1 --data ../shared/data/cmu-mocap-h36m17 --fail-above mpjpe=60',
     '<%= config.bin %> eval --checkpoint models/lite --data clips/ --split test --noise --camera-seed 7 --json',
+    '<%= config.bin %> eval --checkpoint models/pose3d --data ../shared/data/cmu-mocap-h36m17 --fps 30 --normalisation crop',
     '<%= config.bin %> eval --task action --run runs/act --data clips/ --fail-below top1=85',
     '<%= config.bin %> eval --task mesh --run runs/mesh1 --data mesh-clips/ --fail-above mpve=120',
     '<%= config.bin %> eval --pred pred.npy --gt gt.npy --json',
@@ -23,6 +24,7 @@ export default class Eval extends BaseCommand {
     split: Flags.string({description: 'Split to evaluate.', default: 'test'}),
     config: Flags.string({description: 'Config file (clip_len, flip, no_conf, model keys).'}),
     'camera-seed': Flags.integer({description: 'Seed of the virtual evaluation cameras (fixed, so runs compare; differs from any training seed\'s cameras).', default: 1_000_003}),
+    normalisation: Flags.string({description: 'Pose: normalise each window by the virtual image (image, the H36M protocol) or by its own bounding square (crop, as motion predict normalises a track). Action windows are always crop-scaled.', options: ['image', 'crop'], default: 'image'}),
     noise: Flags.boolean({description: 'Evaluate on noisy 2D (the official synthetic detector noise) instead of exact projected 2D.', default: false}),
     limit: Flags.integer({description: 'Evaluate at most this many windows (spread over the split).', min: 1}),
     'batch-size': Flags.integer({description: 'Windows per forward pass.', default: 16, min: 1}),
@@ -78,6 +80,7 @@ export default class Eval extends BaseCommand {
       split: flags.split,
       cameraSeed: flags['camera-seed'],
       noise: flags.noise,
+      normalisation: flags.normalisation as 'image' | 'crop',
       modelConfig: explicitModelConfig(loaded),
       config: loaded.config,
       clipLenGiven: loaded.sources.clip_len !== undefined && loaded.sources.clip_len !== 'default',
@@ -89,7 +92,7 @@ export default class Eval extends BaseCommand {
       backend: parseBackendChoice(flags.backend),
       threads: flags.threads,
     })
-    this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.clipLen}-frame windows`)
+    this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.normalisation === 'crop' ? 'crop-scaled' : 'image-normalised'} ${r.clipLen}-frame windows`)
     if (r.pose) {
       const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]
       rows.push(['mean of actions', String(r.pose.frames), r.pose.mpjpe.toFixed(1), r.pose.p_mpjpe.toFixed(1), r.pose.n_mpjpe.toFixed(1)])

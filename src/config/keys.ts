@@ -198,6 +198,8 @@ const augmentation: ConfigKeySpec[] = [
     description: 'Action: [low, high] crop-scale range for evaluation clips.'},
   {key: 'scale_range_pretrain', type: 'number[]', length: 2, min: 0, group: 'augmentation',
     description: 'Pretraining: [low, high] crop-scale range for 3D clips (unset: no crop-scale).'},
+  {key: 'crop_scale_prob', type: 'number', default: 0, min: 0, max: 1, group: 'augmentation',
+    description: 'Pose training on world clips: probability that a sample is normalised by its own bounding square (crop_scale_3d, as `motion predict` scales each track to its box) instead of by the virtual image. Not in the official configs.'},
   {key: 'input_layout', type: 'string', default: 'h36m17', allowed: ['h36m17', 'halpe26', 'coco17', 'body25', 'coco18', 'blazepose33'], group: 'augmentation',
     description: 'Synthetic 2D inputs (training, evaluation): rebuild the joints this keypoint layout cannot carry as its reader does (halpe26: spine = mid(pelvis, thorax)), so inputs look like predict\'s. Not in the official configs.'},
 ]

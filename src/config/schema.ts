@@ -123,6 +123,8 @@ export interface MotionConfig {
   scale_range_train?: [number, number]
   scale_range_test?: [number, number]
   scale_range_pretrain?: [number, number]
+  /** Probability of crop_scale normalisation for pose training pairs from world clips. */
+  crop_scale_prob: number
   /** Joint layout whose reader the synthetic 2D inputs imitate (h36m17: exact joints). */
   input_layout: 'h36m17' | 'halpe26' | 'coco17' | 'body25' | 'coco18' | 'blazepose33'
 

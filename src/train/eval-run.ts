@@ -9,6 +9,7 @@ import type {MotionConfig} from '../config/schema.js'
 import type {RawConfig} from '../config/types.js'
 import {readClipFolder} from '../data/motion3d/clip-folder.js'
 import {Motion3dDataset} from '../data/motion3d/dataset.js'
+import type {Normalisation} from '../data/augment/sample.js'
 import {inputError} from '../errors.js'
 import {createEngine, type EngineChoice} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
@@ -30,6 +31,12 @@ export interface ModelEvalOptions {
   split: string
   cameraSeed: number
   noise: boolean
+  /**
+   * Pose: how the 2D inputs (and targets) are normalised: 'image' (the virtual image, as H36M;
+   * default) or 'crop' (each window's bounding square, as `motion predict` normalises a track).
+   * Action windows are always crop-scaled, as in training.
+   */
+  normalisation?: Normalisation
   /** Model keys given by the user (config file / flags). */
   modelConfig: RawConfig
   config: MotionConfig
@@ -52,6 +59,8 @@ export interface ModelEvalResult {
   engine: string
   cameraSeed: number
   noise: boolean
+  /** Input normalisation of the windows ('crop' for action). */
+  normalisation: Normalisation
   clipLen: number
   pose?: PoseEvalResult
   action?: ActionEvalResult
@@ -104,7 +113,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
     try {
       const predict = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).logits!
       const action = await evaluateNtu(predict, samples, {scaleRange: config.scale_range_test ?? [1, 1], batchSize: opts.batchSize, classes: numClasses, seed: opts.cameraSeed, limit: opts.limit, noConf: Boolean(config.no_conf)})
-      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: false, clipLen, action, metrics: {top1: action.top1, top5: action.top5}}
+      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: false, normalisation: 'crop', clipLen, action, metrics: {top1: action.top1, top5: action.top5}}
     } finally {
       await engine.dispose()
     }
@@ -121,7 +130,8 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
     const out = await engine.run(input)
     return out.pose3d ?? out.logits ?? Object.values(out)[0]!
   }
-  const base = {model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, clipLen}
+  const normalisation: Normalisation = task === 'action' ? 'crop' : opts.normalisation ?? 'image'
+  const base = {model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation, clipLen}
   try {
     if (task === 'action') {
       const names = classes ?? set.actions
@@ -132,7 +142,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
       const action = await evaluateAction(predict, dataset, {cameraSeed: opts.cameraSeed, pair: {normalisation: 'crop', ...layout}, batchSize: opts.batchSize, persons: persons ?? 1, limit: opts.limit, classes: names, noConf: Boolean(opts.config.no_conf)})
       return {task, ...base, action, metrics: {top1: action.top1, top5: action.top5}}
     }
-    const pose = await evaluatePose(sequencePredictor(model, predict), dataset, {cameraSeed: opts.cameraSeed, pair: layout, noise: opts.noise, batchSize: opts.batchSize, limit: opts.limit, flip, noConf: Boolean(opts.config.no_conf), outputUnits: loaded.outputUnits})
+    const pose = await evaluatePose(sequencePredictor(model, predict), dataset, {cameraSeed: opts.cameraSeed, pair: {...layout, normalisation}, noise: opts.noise, batchSize: opts.batchSize, limit: opts.limit, flip, noConf: Boolean(opts.config.no_conf), outputUnits: loaded.outputUnits})
     return {task, ...base, pose, metrics: {mpjpe: pose.mpjpe, p_mpjpe: pose.p_mpjpe, n_mpjpe: pose.n_mpjpe}}
   } finally {
     await engine.dispose()

@@ -160,7 +160,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
     ? ntuRunData(await loadNtuPickle(settings.data), {dataSplit: config.data_split, clipLen: Number(config.clip_len), persons: settings.persons ?? 2, seed: settings.seed})
     : null
   const train = meshData || ntu ? null : await loadDataset(settings, 'train', fps)
-  const pair: TrainingPairOptions = {flip: Boolean(config.flip), normalisation: settings.task === 'action' ? 'crop' : 'image', scaleRange: config.scale_range_pretrain, ...inputLayoutOf(config)}
+  const pair: TrainingPairOptions = {flip: Boolean(config.flip), normalisation: settings.task === 'action' ? 'crop' : 'image', scaleRange: config.scale_range_pretrain, cropProbability: Number(config.crop_scale_prob ?? 0), ...inputLayoutOf(config)}
   const augment: Augment2dOptions = {noise: Boolean(config.noise), maskRatio: Number(config.mask_ratio), maskTRatio: Number(config.mask_T_ratio)}
   let source: BatchSource
   if (ntu) {

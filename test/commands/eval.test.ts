@@ -85,6 +85,12 @@ test('motion eval --run on a clip folder: per-action table in mm, fixed cameras 
 
   const noisy = JSON.parse((await runCli([...base, '--noise', '--json'])).stdout) as typeof a
   assert.notEqual(noisy.metrics.mpjpe, m)
+  // Inputs normalised as predict normalises a track: other numbers, still in mm, reported as such.
+  const crop = JSON.parse((await runCli([...base, '--normalisation', 'crop', '--json'])).stdout) as typeof a & {normalisation: string}
+  assert.equal(crop.normalisation, 'crop')
+  assert.equal((a as typeof a & {normalisation: string}).normalisation, 'image')
+  assert.notEqual(crop.metrics.mpjpe, m)
+  assert.ok(crop.metrics.mpjpe > 0 && crop.metrics.mpjpe < 2000, `crop MPJPE ${crop.metrics.mpjpe} mm`)
   const gate = await runCli([...base, '--fail-above', `mpjpe=${(m / 2).toFixed(1)}`])
   assert.equal(gate.code, 5)
   assert.match(gate.stderr, /threshold crossed: mpjpe/)

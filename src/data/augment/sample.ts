@@ -25,6 +25,13 @@ export interface TrainingPairOptions {
   normalisation?: Normalisation
   /** crop_scale_3d's ratio range (MotionBERT `scale_range_pretrain`); 'crop' only; default [1, 1]. */
   scaleRange?: Range
+  /**
+   * With 'image': the probability that a world-clip pair is crop-scaled instead (config
+   * `crop_scale_prob`), so a pose model sees both what H36M-style training gives (people a fraction of
+   * the image) and what `motion predict` gives it (each track scaled to its box), as MotionBERT's
+   * pretraining mixes H36M with crop-scaled AMASS.
+   */
+  cropProbability?: number
   /** Random horizontal flip with probability 1/2 (MotionBERT `flip`). */
   flip?: boolean
   /** Ignore stored detections and use the label's x, y with confidence 1 (MotionBERT `synthetic` / `gt_2d`). */
@@ -50,7 +57,7 @@ export function makeTrainingPair(window: Motion3dWindow, rng: Rng, opts: Trainin
   const {positions: image, mmPerPixel} = imageSpacePose(worldToCamera(window.positions, camera), camera)
   let label: NDArray
   let pixelsPerUnit: number
-  if ((opts.normalisation ?? 'image') === 'crop') {
+  if (useCrop(opts, rng)) {
     const crop = cropScale3d(image, opts.scaleRange ?? [1, 1], rng)
     label = crop.positions
     pixelsPerUnit = crop.unitsPerNormalised
@@ -62,6 +69,13 @@ export function makeTrainingPair(window: Motion3dWindow, rng: Rng, opts: Trainin
   if (flipped) label = flipPoses(label)
   const mmPerUnit = mmPerPixel.map((m) => m * pixelsPerUnit)
   return {input: syntheticInput(label, opts), label, mmPerUnit, camera, flipped}
+}
+
+function useCrop(opts: TrainingPairOptions, rng: Rng): boolean {
+  if ((opts.normalisation ?? 'image') === 'crop') return true
+  const p = opts.cropProbability ?? 0
+  // No draw at 0 or 1, so runs without the key keep their random streams.
+  return p >= 1 || (p > 0 && rng.next() < p)
 }
 
 function fromPreprocessed(window: Motion3dWindow, rng: Rng, opts: TrainingPairOptions): TrainingPair {

@@ -206,3 +206,35 @@ test('training pairs from real mocap: input x, y equal the label, confidence 1, 
   const batch = stack(a.map((p) => p.input))
   assert.deepEqual(batch.shape, [3, 27, J, 3])
 })
+
+test('crop_scale_prob mixes the two normalisations: 0 is the image, 1 the window box, between both; bones stay in mm', async () => {
+  const ds = await Motion3dDataset.fromFolder(path.join(dataDir, 'cmu-mocap-h36m17'), {split: 'test', clipLen: 27, stride: 27, targetFps: 30})
+  // Extent of x, y over the window: crop_scale maps the larger side to exactly [-1, 1] (extent 2).
+  const extent = (label: NDArray): number => {
+    let lo = [Infinity, Infinity]
+    let hi = [-Infinity, -Infinity]
+    for (let i = 0; i < label.data.length; i += 3) {
+      lo = [Math.min(lo[0]!, label.data[i]!), Math.min(lo[1]!, label.data[i + 1]!)]
+      hi = [Math.max(hi[0]!, label.data[i]!), Math.max(hi[1]!, label.data[i + 1]!)]
+    }
+    return Math.max(hi[0]! - lo[0]!, hi[1]! - lo[1]!)
+  }
+  const pairs = (p: number, seed: number) => {
+    const rng = new Rng(seed)
+    return Array.from({length: 40}, (_, k) => makeTrainingPair(ds.window(k % ds.length), rng, {cropProbability: p}))
+  }
+  const isCrop = (pair: ReturnType<typeof makeTrainingPair>): boolean => Math.abs(extent(pair.label) - 2) < 1e-5
+  assert.equal(pairs(0, 1).filter(isCrop).length, 0, 'image normalisation: people are a fraction of the image')
+  assert.equal(pairs(1, 1).filter(isCrop).length, 40)
+  const mixed = pairs(0.5, 1).filter(isCrop).length
+  assert.ok(mixed > 8 && mixed < 32, `${mixed} of 40 crop-scaled at p = 0.5`)
+  // Either way the label converts back to the same millimetres (thigh length of one window).
+  const thigh = (pair: ReturnType<typeof makeTrainingPair>): number => {
+    const d = rootRelative(pair.label).data
+    return Math.hypot(d[3]! - d[6]!, d[4]! - d[7]!, d[5]! - d[8]!) * pair.mmPerUnit![0]!
+  }
+  const w = ds.window(3)
+  const a = thigh(makeTrainingPair(w, new Rng(5), {cropProbability: 0}))
+  const b = thigh(makeTrainingPair(w, new Rng(5), {cropProbability: 1}))
+  assert.ok(Math.abs(a - b) < 0.05 * a, `thigh ${a} mm (image) vs ${b} mm (crop)`)
+})
