@@ -6,8 +6,9 @@
  * validated before any data is touched, so hostile or truncated files give a model error (exit 3).
  */
 import {promises as fsp} from 'node:fs'
+import {readFileBytes} from '../io/read-file.js'
 
-import {inputError, modelError, type MotionError} from '../errors.js'
+import {modelError, type MotionError} from '../errors.js'
 import {bfloat16ToFloat32, float16ToFloat32} from '../io/npy.js'
 import {writeFileAtomic} from '../io/atomic.js'
 import {type NDArray, shapeString, size} from '../ndarray.js'
@@ -30,16 +31,7 @@ export interface SafetensorsFile {
 
 /** Reads a .safetensors file. */
 export async function readSafetensors(file: string): Promise<SafetensorsFile> {
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await fsp.readFile(file))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw inputError('no such safetensors file', {file})
-    if (code === 'EISDIR') throw inputError('is a folder, expected a .safetensors file', {file})
-    throw err
-  }
-  return parseSafetensors(bytes, file)
+  return parseSafetensors(await readFileBytes(file, 'safetensors'), file)
 }
 
 /**

@@ -10,9 +10,9 @@
  *
  * Every foreseeable problem is a model error (exit 3) naming the file; a missing file is an input error.
  */
-import {promises as fsp} from 'node:fs'
+import {readFileBytes} from '../io/read-file.js'
 
-import {inputError, modelError, type MotionError} from '../errors.js'
+import {modelError, type MotionError} from '../errors.js'
 import {
   type GlobalRegistry,
   isKind,
@@ -43,18 +43,7 @@ export interface TorchReadOptions {
 
 /** Reads a PyTorch checkpoint file. */
 export async function readTorchCheckpoint(file: string, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await fsp.readFile(file))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw inputError('no such checkpoint file', {file})
-    if (code === 'EISDIR') throw inputError('is a folder, expected a checkpoint file (.bin, .pth, .pt)', {file})
-    if (code === 'EACCES') throw inputError('cannot read: permission denied', {file})
-    if (code === 'ERR_FS_FILE_TOO_LARGE') throw modelError('checkpoint too large to read (over 2 GiB)', {file})
-    throw err
-  }
-  return parseTorchCheckpoint(bytes, file, opts)
+  return parseTorchCheckpoint(await readFileBytes(file, 'checkpoint'), file, opts)
 }
 
 /** Parses the bytes of a PyTorch checkpoint. */

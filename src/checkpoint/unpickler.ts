@@ -31,9 +31,9 @@
  * `dataClass` objects are built through `copyreg._reconstructor`, NEWOBJ or INST/OBJ and given their
  * state by BUILD — all data, no code. Handlers added by callers must likewise only build data.
  */
-import {promises as fsp} from 'node:fs'
+import {readFileBytes} from '../io/read-file.js'
 
-import {inputError, modelError, type MotionError} from '../errors.js'
+import {modelError, type MotionError} from '../errors.js'
 import {bfloat16ToFloat32, decodeNpyBytes, float16ToFloat32, type NpyData, type NpyDType, npyTypeInfo} from '../io/npy.js'
 import {size} from '../ndarray.js'
 
@@ -1104,16 +1104,7 @@ function decodeRawUnicodeEscape(text: string): string {
  * unpickler. Missing files are input errors; anything wrong inside is a model error.
  */
 export async function readPickleFile(file: string, opts: {globals?: GlobalRegistry} = {}): Promise<PickleValue> {
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await fsp.readFile(file))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw inputError('no such file', {file})
-    if (code === 'EISDIR') throw inputError('is a folder, expected a pickle file', {file})
-    if (code === 'ERR_FS_FILE_TOO_LARGE') throw inputError('file too large to read (over 2 GiB)', {file})
-    throw err
-  }
+  const bytes = await readFileBytes(file, 'pickle')
   if (bytes.length === 0) throw modelError('empty file (0 bytes), expected a pickle', {file})
   return unpickle(bytes, {file, globals: opts.globals})
 }

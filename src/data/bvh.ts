@@ -10,7 +10,7 @@
  *    position); a joint's world position is parent position + parent rotation · local translation;
  *  - an End Site is a point at its OFFSET in its joint's frame.
  */
-import {readFile} from 'node:fs/promises'
+import {readFileText} from '../io/read-file.js'
 
 import {inputError} from '../errors.js'
 import {H36M_JOINTS, NUM_JOINTS} from './h36m.js'
@@ -62,14 +62,7 @@ const CHANNEL_NAMES: Record<string, BvhChannel> = {
 }
 
 export async function readBvh(file: string): Promise<Bvh> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw inputError(code === 'ENOENT' ? 'file not found' : `cannot read BVH file (${code ?? String(err)})`, {file})
-  }
-  return parseBvh(text, file)
+  return parseBvh(await readFileText(file, 'BVH'), file)
 }
 
 interface Token {

@@ -6,7 +6,7 @@
  * (`NpyArray`); `readNpyFloat32` converts to the float32 `NDArray` the models and metrics use.
  * Errors are input errors (exit 2) naming the file and what is wrong with it.
  */
-import {promises as fsp} from 'node:fs'
+import {readFileBytes} from './read-file.js'
 
 import {buildZip, looksLikeZip, ZipArchive} from '../checkpoint/zip.js'
 import {inputError, type MotionError} from '../errors.js'
@@ -250,7 +250,7 @@ function fortranToC(src: NpyData, shape: readonly number[], info: DTypeInfo): Np
 
 /** Reads a .npy file keeping its element type. */
 export async function readNpy(file: string): Promise<NpyArray> {
-  return parseNpy(await readInput(file, '.npy'), file)
+  return parseNpy(await readFileBytes(file, '.npy'), file)
 }
 
 /** Reads a .npy file as float32 (float64, integer and bool arrays are converted). */
@@ -315,7 +315,7 @@ export function parseNpz(bytes: Uint8Array, file: string): Map<string, NpyArray>
 
 /** Reads a .npz archive (numpy.savez: stored entries; savez_compressed: deflate). */
 export async function readNpz(file: string): Promise<Map<string, NpyArray>> {
-  return parseNpz(await readInput(file, '.npz'), file)
+  return parseNpz(await readFileBytes(file, '.npz'), file)
 }
 
 /** Reads a .npz archive converting every array to float32. */
@@ -323,18 +323,6 @@ export async function readNpzFloat32(file: string): Promise<Map<string, NDArray>
   const out = new Map<string, NDArray>()
   for (const [k, v] of await readNpz(file)) out.set(k, toFloat32(v))
   return out
-}
-
-async function readInput(file: string, kind: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await fsp.readFile(file))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw inputError(`no such ${kind} file`, {file})
-    if (code === 'EISDIR') throw inputError(`is a folder, expected a ${kind} file`, {file})
-    if (code === 'EACCES') throw inputError('cannot read: permission denied', {file})
-    throw err
-  }
 }
 
 // ---- writing ---------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {before, describe, test} from 'node:test'
 

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {describe, it} from 'node:test'
 import {readKeypoints} from '../../src/data/keypoints/index.js'

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import os from 'node:os'
 import path from 'node:path'
 import {before, test} from 'node:test'
 

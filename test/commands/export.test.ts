@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 import {H36M_JOINTS} from '../../src/data/h36m.js'

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {describe, test} from 'node:test'
 import {readNpyFloat32, readNpzFloat32, writeNpy} from '../../src/io/npy.js'

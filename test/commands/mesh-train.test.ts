@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {before, test} from 'node:test'
 

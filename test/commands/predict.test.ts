@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {describe, test} from 'node:test'
 import {parse} from 'csv-parse/sync'

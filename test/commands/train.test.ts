@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {after, before, test} from 'node:test'
+import {before, test} from 'node:test'
 
 import {readSafetensors} from '../../src/checkpoint/safetensors.js'
 import type {NDArray} from '../../src/ndarray.js'

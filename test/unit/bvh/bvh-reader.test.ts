@@ -143,5 +143,5 @@ test('an unknown skeleton is refused with the supported ones named', () => {
 })
 
 test('a missing file is an input error', async () => {
-  await assert.rejects(readBvh('/nonexistent/x.bvh'), (err: unknown) => isMotionError(err) && /file not found/.test(err.message))
+  await assert.rejects(readBvh('/nonexistent/x.bvh'), (err: unknown) => isMotionError(err) && /x\.bvh: no such BVH file/.test(err.message))
 })

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {before, describe, it} from 'node:test'
 import {NUM_JOINTS} from '../../../src/data/h36m.js'

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import {readFileSync, readdirSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 import sharp from 'sharp'

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 import {writeSafetensors} from '../../../src/checkpoint/safetensors.js'

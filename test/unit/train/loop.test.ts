@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import {readdirSync, renameSync, rmSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {after, test} from 'node:test'
+import {test} from 'node:test'
 
 import {readSafetensors} from '../../../src/checkpoint/safetensors.js'
 import {loadModel} from '../../../src/model/load.js'
