@@ -100,7 +100,11 @@ export default class Eval extends BaseCommand {
       this.info('errors in mm, root-relative (mean over each action\'s frames; the last row is the mean over actions):')
       for (const row of rows) this.info(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
     }
-    if (r.action) this.info(`top-1 ${r.action.top1.toFixed(2)}%  top-5 ${r.action.top5.toFixed(2)}%  over ${r.action.samples} windows`)
+    if (r.action) {
+      this.info(`top-1 ${r.action.top1.toFixed(2)}%  top-5 ${r.action.top5.toFixed(2)}%  over ${r.action.samples} windows`)
+      const shown = r.action.perClass.filter((c) => c.samples > 0)
+      if (shown.length <= 20) this.info(`per class (right / windows): ${shown.map((c) => `${c.class} ${c.correct}/${c.samples}`).join(', ')}`)
+    }
     result = {...r}
     return this.finish(result, thresholds.checkThresholds(r.metrics, limits), thresholds.describeFailure, ExitCode.threshold)
   }

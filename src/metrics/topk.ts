@@ -33,3 +33,36 @@ export function topKAccuracy(logits: FloatArray, labels: ArrayLike<number>, ks: 
     return (100 * correct) / n
   })
 }
+
+export interface ClassAccuracy {
+  class: string
+  /** Samples whose true class this is. */
+  samples: number
+  /** Of them, ranked first. */
+  correct: number
+  /** correct / samples in percent (0 when the class has no samples). */
+  top1: number
+}
+
+/**
+ * Per-class top-1 and the confusion matrix (`confusion[true][predicted]`, counts) of logits `[N, C]`
+ * against class-index labels; the predicted class is the arg-max, ties to the lower index, as
+ * `topKAccuracy` ranks them.
+ */
+export function classBreakdown(logits: FloatArray, labels: ArrayLike<number>, classNames: readonly string[]): {perClass: ClassAccuracy[]; confusion: number[][]} {
+  const [n, classes] = logits.shape as [number, number]
+  if (classNames.length !== classes) throw inputError(`class breakdown: ${classNames.length} class names for ${classes} scores`)
+  const confusion = Array.from({length: classes}, () => new Array<number>(classes).fill(0))
+  for (let i = 0; i < n; i++) {
+    const row = logits.data.subarray(i * classes, (i + 1) * classes)
+    let best = 0
+    for (let c = 1; c < classes; c++) if (row[c]! > row[best]!) best = c
+    confusion[labels[i]!]![best]!++
+  }
+  const perClass = classNames.map((name, c) => {
+    const samples = confusion[c]!.reduce((s, v) => s + v, 0)
+    const correct = confusion[c]![c]!
+    return {class: name, samples, correct, top1: samples === 0 ? 0 : (100 * correct) / samples}
+  })
+  return {perClass, confusion}
+}

@@ -10,7 +10,7 @@
  */
 import {addSyntheticNoise, dropConfidence, flipPoses, makeTrainingPair, stack, type TrainingPairOptions} from '../data/augment/index.js'
 import type {Motion3dDataset} from '../data/motion3d/dataset.js'
-import {mpjpe, nMpjpe, pMpjpe, topKAccuracy} from '../metrics/index.js'
+import {type ClassAccuracy, classBreakdown, mpjpe, nMpjpe, pMpjpe, topKAccuracy} from '../metrics/index.js'
 import {rootRelative} from '../metrics/summary.js'
 import {inputError} from '../errors.js'
 import type {OutputUnits} from '../model/units.js'
@@ -136,6 +136,19 @@ export interface ActionEvalResult {
   top5: number
   samples: number
   units: '%'
+  /** Top-1 of each class over its own samples, in the model's class order. */
+  perClass: ClassAccuracy[]
+  /** Counts: confusion[true class][predicted class]. */
+  confusion: number[][]
+}
+
+/** Top-1/top-5 with the per-class breakdown, from logits `[N, classNames.length]` (flat) and labels. */
+export function actionEvalResult(logits: readonly number[], labels: readonly number[], classNames: readonly string[]): ActionEvalResult {
+  const empty = {perClass: classNames.map((c) => ({class: c, samples: 0, correct: 0, top1: 0})), confusion: classNames.map(() => classNames.map(() => 0))}
+  if (labels.length === 0) return {top1: 0, top5: 0, samples: 0, units: '%', ...empty}
+  const scores = {data: Float32Array.from(logits), shape: [labels.length, classNames.length]}
+  const [top1, top5] = topKAccuracy(scores, labels, [1, Math.min(5, classNames.length)])
+  return {top1: top1!, top5: top5!, samples: labels.length, units: '%', ...classBreakdown(scores, labels, classNames)}
 }
 
 export async function evaluateAction(predict: BatchPredictor, dataset: Motion3dDataset, opts: ActionEvalOptions): Promise<ActionEvalResult> {
@@ -146,17 +159,14 @@ export async function evaluateAction(predict: BatchPredictor, dataset: Motion3dD
   })
   const logits: number[] = []
   const labels: number[] = []
-  let classes = 0
   for (let b = 0; b < indices.length; b += opts.batchSize) {
     const windows = indices.slice(b, b + opts.batchSize).map((i) => dataset.window(i))
     let input = stack(windows.map((w) => makeTrainingPair(w, rng, {...opts.pair, flip: false}).input))
     if (opts.noConf) input = dropConfidence(input)
     const out = await predict(withPersons(input, opts.persons)) // [N, classes]
-    classes = out.shape[1]!
+    if (out.shape[1] !== opts.classes.length) throw inputError(`the model gives ${out.shape[1]} scores per window, the data has ${opts.classes.length} classes`)
     logits.push(...out.data)
     labels.push(...windows.map((w) => opts.classes.indexOf(w.clip.action!)))
   }
-  if (labels.length === 0) return {top1: 0, top5: 0, samples: 0, units: '%'}
-  const [top1, top5] = topKAccuracy({data: Float32Array.from(logits), shape: [labels.length, classes]}, labels, [1, Math.min(5, classes)])
-  return {top1: top1!, top5: top5!, samples: labels.length, units: '%'}
+  return actionEvalResult(logits, labels, opts.classes)
 }

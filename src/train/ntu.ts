@@ -8,11 +8,10 @@ import path from 'node:path'
 
 import {cropScaleAction, ntuSamples, ntuSplitNames, type NtuPickle, type NtuSample, randomMove, readNtuPickle} from '../data/ntu.js'
 import {inputError} from '../errors.js'
-import {topKAccuracy} from '../metrics/index.js'
 import type {NDArray} from '../ndarray.js'
 import type {BatchSource} from './data.js'
 import type {ActionEvalResult, BatchPredictor} from './evaluate.js'
-import {evalIndices} from './evaluate.js'
+import {actionEvalResult, evalIndices} from './evaluate.js'
 import {Rng} from './rng.js'
 import type {TrainBatch} from './types.js'
 
@@ -67,6 +66,8 @@ export interface NtuEvalOptions {
   scaleRange: readonly [number, number]
   batchSize: number
   classes: number
+  /** Names of the classes in label order (default `class N`). */
+  classNames?: readonly string[]
   /** Seed of the crop ratio when scale_range_test is a range (official: [2, 2], no draw). */
   seed: number
   limit?: number
@@ -75,7 +76,7 @@ export interface NtuEvalOptions {
 
 export async function evaluateNtu(predict: BatchPredictor, samples: readonly NtuSample[], opts: NtuEvalOptions): Promise<ActionEvalResult> {
   const picked = evalIndices(samples.length, opts.limit && opts.limit > 0 ? opts.limit : undefined)
-  if (picked.length === 0) return {top1: 0, top5: 0, samples: 0, units: '%'}
+  const names = opts.classNames ?? Array.from({length: opts.classes}, (_, c) => `class ${c}`)
   const rng = new Rng(opts.seed)
   const logits: number[] = []
   const labels: number[] = []
@@ -87,9 +88,7 @@ export async function evaluateNtu(predict: BatchPredictor, samples: readonly Ntu
     logits.push(...out.data)
     labels.push(...batch.map((s) => s.label))
   }
-  const k5 = Math.min(5, opts.classes)
-  const [top1, top5] = topKAccuracy({data: Float32Array.from(logits), shape: [labels.length, opts.classes]}, labels, [1, k5])
-  return {top1: top1!, top5: top5!, samples: labels.length, units: '%'}
+  return actionEvalResult(logits, labels, names)
 }
 
 export interface NtuRunData {

@@ -13,6 +13,7 @@ import {
   rootRelative,
   svd3,
   topKAccuracy,
+  classBreakdown,
 } from '../../../src/metrics/index.js'
 import type {NDArray} from '../../../src/ndarray.js'
 
@@ -128,6 +129,25 @@ test('top-1/top-5 accuracy in percent as the official accuracy()', () => {
   assert.deepEqual(topKAccuracy(logits, [0]), [0, 0]) // class 0 ranks 10th of 11
   assert.deepEqual(topKAccuracy(logits, [6], [1, 5]), [0, 100])
   assert.throws(() => topKAccuracy(logits, [11]), /not a class index/)
+})
+
+test('per-class top-1 and the confusion matrix: rows are true classes, columns the arg-max', () => {
+  // 5 samples, 3 classes: true labels 0, 0, 1, 2, 2; predicted 0, 1, 1, 2, 0.
+  const logits = {data: new Float32Array([
+    0.9, 0.1, 0.0,
+    0.2, 0.7, 0.1,
+    0.1, 0.8, 0.1,
+    0.0, 0.3, 0.7,
+    0.6, 0.2, 0.2,
+  ]), shape: [5, 3]}
+  const r = classBreakdown(logits, [0, 0, 1, 2, 2], ['a', 'b', 'c'])
+  assert.deepEqual(r.confusion, [[1, 1, 0], [0, 1, 0], [1, 0, 1]])
+  assert.deepEqual(r.perClass.map((c) => [c.class, c.correct, c.samples, c.top1]), [['a', 1, 2, 50], ['b', 1, 1, 100], ['c', 1, 2, 50]])
+  // Ties go to the lower class index, as topKAccuracy ranks them.
+  const tie = classBreakdown({data: new Float32Array([0.5, 0.5]), shape: [1, 2]}, [1], ['x', 'y'])
+  assert.deepEqual(tie.confusion, [[0, 0], [1, 0]])
+  assert.equal(tie.perClass[1]!.top1, topKAccuracy({data: new Float32Array([0.5, 0.5]), shape: [1, 2]}, [1], [1])[0])
+  assert.throws(() => classBreakdown(logits, [0, 0, 1, 2, 2], ['a', 'b']), /2 class names for 3 scores/)
 })
 
 test('poseMetrics reports all metrics; rootRelative zeroes the root', () => {
