@@ -1,5 +1,5 @@
 /**
- * `motion bench --predict FILE`: the wall time of `motion predict FILE --out <tmp>.npy` as a user
+ * `motion bench --predict FILE`: the wall time of `motion predict FILE --out <tmp>` as a user
  * runs it, start-up included, in a fresh process each time (the issue's "under 3 s on the real
  * AlphaPose file" target). The child runs the same installed CLI (bin/run.js under `root`).
  */
@@ -26,7 +26,7 @@ export async function timePredict(opts: {file: string; runs: number; bin: string
   if (!existsSync(file)) throw inputError(`${opts.file}: no such file`, {hint: 'give a 2D keypoint file motion predict reads'})
   const runJs = path.join(opts.bin, 'bin', 'run.js')
   const dir = await mkdtemp(path.join(os.tmpdir(), 'motion-bench-'))
-  const out = path.join(dir, 'pred.npy')
+  const out = path.join(dir, benchOutputName(opts.extraArgs ?? []))
   const args = [runJs, 'predict', file, '--out', out, ...(opts.extraArgs ?? [])]
   try {
     const times: number[] = []
@@ -37,7 +37,7 @@ export async function timePredict(opts: {file: string; runs: number; bin: string
       if (r.code !== 0) {
         const last = r.stderr.trim().split('\n').slice(-2).join(' ')
         if (/command predict not found/i.test(r.stderr)) throw inputError('motion predict is not available in this build', {hint: 'build the predict command first'})
-        throw modelError(`motion predict failed (exit ${r.code}): ${last || 'no message'}`, {hint: `run it yourself: motion predict ${opts.file} --out pred.npy`})
+        throw modelError(`motion predict failed (exit ${r.code}): ${last || 'no message'}`, {hint: `run it yourself: motion predict ${opts.file} --out ${path.basename(out)}${opts.extraArgs?.length ? ` ${opts.extraArgs.join(' ')}` : ''}`})
       }
       times.push(ms)
     }
@@ -69,4 +69,14 @@ function runChild(cmd: string, args: readonly string[]): Promise<{code: number; 
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? -1, stderr}))
   })
+}
+
+/** The timed run's output file: what its task writes (pose: .npy as X3D.npy; action: .json; mesh: .npz). */
+export function benchOutputName(extraArgs: readonly string[]): string {
+  let task = 'pose3d'
+  extraArgs.forEach((a, i) => {
+    if (a === '--task' && extraArgs[i + 1] !== undefined) task = extraArgs[i + 1]!
+    else if (a.startsWith('--task=')) task = a.slice('--task='.length)
+  })
+  return task === 'action' ? 'pred.json' : task === 'mesh' ? 'pred.npz' : 'pred.npy'
 }

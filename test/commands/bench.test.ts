@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
+import path from 'node:path'
+
+import {benchOutputName} from '../../src/bench/predict.js'
 import {runCli} from '../helpers/cli.js'
+import {repoRoot} from '../helpers/paths.js'
 
 // Output format only: timings are never asserted (shared machines are noisy).
 const KEYS = ['engine', 'backbone', 'preset', 'frames', 'batch', 'threads', 'fps', 'ms_per_clip', 'mode']
@@ -55,4 +59,18 @@ test('motion bench refuses what it cannot do with exit 2 and a hint', async () =
     assert.match(r.stderr, message)
     assert.match(r.stderr, /Hint:/)
   }
+})
+
+test('motion bench --predict times the real command for each task, writing what that task writes', async () => {
+  assert.equal(benchOutputName([]), 'pred.npy')
+  assert.equal(benchOutputName(['--task', 'action']), 'pred.json')
+  assert.equal(benchOutputName(['--engine', 'onnx', '--task=mesh']), 'pred.npz')
+  const example = path.join(repoRoot, 'examples', 'walking.alphapose.json')
+  const r = await runCli(['bench', '--predict', example, '--predict-args', '--task action', '--runs', '1', '--json'], {env: {MOTION_MODELS: path.join(repoRoot, 'models')}})
+  assert.equal(r.code, 0, r.stderr)
+  const json = JSON.parse(r.stdout) as {mode: string; runs: number; wall_ms: number[]; command: string}
+  assert.equal(json.mode, 'predict')
+  assert.equal(json.runs, 1)
+  assert.ok(json.wall_ms[0]! > 0)
+  assert.match(json.command, /pred\.json --task action$/)
 })
