@@ -156,6 +156,13 @@ describe('accuracy regression: motion eval on a slice of the CMU test split', {c
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.ok((JSON.parse(r.stdout) as {metrics: {top1: number}}).metrics.top1 >= 60)
+    const json = JSON.parse(r.stdout) as {metrics: {top1: number}; action: {samples: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
+    assert.ok(json.metrics.top1 >= 60)
+    // The per-class breakdown adds up to the overall top-1, in the model's class order.
+    assert.deepEqual(json.action.perClass.map((c) => c.class), CLASSES)
+    assert.equal(json.action.perClass.reduce((s, c) => s + c.samples, 0), json.action.samples)
+    const correct = json.action.perClass.reduce((s, c) => s + c.correct, 0)
+    assert.ok(Math.abs((100 * correct) / json.action.samples - json.metrics.top1) < 1e-9)
+    assert.deepEqual(json.action.confusion.map((row, i) => row[i]), json.action.perClass.map((c) => c.correct))
   })
 })
