@@ -6,12 +6,12 @@
  * validated before any data is touched, so hostile or truncated files give a model error (exit 3).
  */
 import {promises as fsp} from 'node:fs'
-import {readFileBytes} from '../io/read-file.js'
 
 import {modelError, type MotionError} from '../errors.js'
 import {bfloat16ToFloat32, float16ToFloat32} from '../io/npy.js'
 import {writeFileAtomic} from '../io/atomic.js'
 import {type NDArray, shapeString, size} from '../ndarray.js'
+import {readFileBytes} from '../io/read-file.js'
 
 export type SafetensorsDType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL'
 

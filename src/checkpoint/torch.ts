@@ -10,7 +10,6 @@
  *
  * Every foreseeable problem is a model error (exit 3) naming the file; a missing file is an input error.
  */
-import {readFileBytes} from '../io/read-file.js'
 
 import {modelError, type MotionError} from '../errors.js'
 import {
@@ -25,6 +24,7 @@ import {
   unpickleAt,
 } from './unpickler.js'
 import {looksLikeZip, ZipArchive} from './zip.js'
+import {readFileBytes} from '../io/read-file.js'
 
 export interface TorchCheckpoint {
   /**

@@ -31,11 +31,11 @@
  * `dataClass` objects are built through `copyreg._reconstructor`, NEWOBJ or INST/OBJ and given their
  * state by BUILD — all data, no code. Handlers added by callers must likewise only build data.
  */
-import {readFileBytes} from '../io/read-file.js'
 
 import {modelError, type MotionError} from '../errors.js'
 import {bfloat16ToFloat32, decodeNpyBytes, float16ToFloat32, type NpyData, type NpyDType, npyTypeInfo} from '../io/npy.js'
 import {size} from '../ndarray.js'
+import {readFileBytes} from '../io/read-file.js'
 
 // ---- values ----------------------------------------------------------------------------------------
 

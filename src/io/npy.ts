@@ -6,12 +6,12 @@
  * (`NpyArray`); `readNpyFloat32` converts to the float32 `NDArray` the models and metrics use.
  * Errors are input errors (exit 2) naming the file and what is wrong with it.
  */
-import {readFileBytes} from './read-file.js'
 
 import {buildZip, looksLikeZip, ZipArchive} from '../checkpoint/zip.js'
 import {inputError, type MotionError} from '../errors.js'
 import {type NDArray, shapeString, size} from '../ndarray.js'
 import {writeFileAtomic} from './atomic.js'
+import {readFileBytes} from './read-file.js'
 
 /** Element types a .npy file may hold (numpy names). float16 data is kept as raw bits in a Uint16Array. */
 export type NpyDType =
