@@ -3,7 +3,8 @@
  * predict` without --checkpoint on the bundled example and the real 1,234-frame AlphaPose file,
  * `predict --task action` printing a label with class scores (and --json carrying them), and an
  * accuracy regression check through `motion eval` on a small slice of the CMU test split, with
- * generous thresholds (the measured numbers are in docs/default-models.md).
+ * thresholds a working model clears by a wide margin and a broken one does not (the measured
+ * numbers are in docs/default-models.md).
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
@@ -77,10 +78,11 @@ describe('motion predict with the bundled pose3d model', {concurrency: 2}, () =>
     const out = path.join(tmp, 'walking-eval.npy')
     const r = await runCli(['predict', example, '--out', out], {env})
     assert.equal(r.code, 0, r.stderr)
-    const e = await runCli(['eval', '--pred', out, '--gt', path.join(repoRoot, 'examples', 'walking.gt.npy'), '--json', '--fail-above', 'p_mpjpe=160'])
+    const e = await runCli(['eval', '--pred', out, '--gt', path.join(repoRoot, 'examples', 'walking.gt.npy'), '--json', '--fail-above', 'p_mpjpe=80'])
     assert.equal(e.code, 0, e.stdout + e.stderr)
     const m = JSON.parse(e.stdout) as {p_mpjpe: number}
-    assert.ok(m.p_mpjpe > 0 && m.p_mpjpe < 160, `P-MPJPE ${m.p_mpjpe}`)
+    // 48.4 mm with the bundled model (docs/default-models.md); 110 mm for a model that never saw crop-scaled inputs.
+    assert.ok(m.p_mpjpe > 0 && m.p_mpjpe < 80, `P-MPJPE ${m.p_mpjpe}`)
   })
 
   test('the real AlphaPose file: 1,234 frames out', async () => {
@@ -134,12 +136,13 @@ describe('motion predict --task action with the bundled action model', {concurre
 describe('accuracy regression: motion eval on a slice of the CMU test split', {concurrency: 2}, () => {
   test('pose3d: N-MPJPE and P-MPJPE with exact 2D from the evaluation cameras', async () => {
     const r = await runCli(
-      ['eval', '--checkpoint', path.join(repoRoot, 'models', 'pose3d'), '--config', evalConfig, '--data', cmu, '--split', 'test', '--fps', '30', '--limit', '12', '--json', '--fail-above', 'n_mpjpe=110', '--fail-above', 'p_mpjpe=90'],
+      ['eval', '--checkpoint', path.join(repoRoot, 'models', 'pose3d'), '--config', evalConfig, '--data', cmu, '--split', 'test', '--fps', '30', '--limit', '12', '--json', '--fail-above', 'n_mpjpe=80', '--fail-above', 'p_mpjpe=70'],
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const json = JSON.parse(r.stdout) as {metrics: {n_mpjpe: number; p_mpjpe: number}}
-    assert.ok(json.metrics.n_mpjpe > 0 && json.metrics.n_mpjpe < 110)
+    // The bundled model scores N-MPJPE 62.0 / P-MPJPE 51.2 on this slice (59.9 / 46.4 on the whole split).
+    assert.ok(json.metrics.n_mpjpe > 0 && json.metrics.n_mpjpe < 80)
   })
 
   test('action: top-1 on 2-second windows of the 5 classes', async () => {
@@ -152,12 +155,12 @@ describe('accuracy regression: motion eval on a slice of the CMU test split', {c
     const clips = index.clips.filter((c) => c.split === 'test').map((c) => ({...c, action: rename[c.action] ?? c.action})).filter((c) => CLASSES.includes(c.action))
     writeFileSync(path.join(folder, 'index.json'), JSON.stringify({...index, clips}))
     const r = await runCli(
-      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--config', evalConfig, '--data', folder, '--split', 'test', '--fps', '30', '--limit', '24', '--json', '--fail-below', 'top1=60'],
+      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--config', evalConfig, '--data', folder, '--split', 'test', '--fps', '30', '--limit', '24', '--json', '--fail-below', 'top1=80'],
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const json = JSON.parse(r.stdout) as {metrics: {top1: number}; action: {samples: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
-    assert.ok(json.metrics.top1 >= 60)
+    assert.ok(json.metrics.top1 >= 80, 'the bundled model scores 95.8% on this slice (97.0% on all 33 windows)')
     // The per-class breakdown adds up to the overall top-1, in the model's class order.
     assert.deepEqual(json.action.perClass.map((c) => c.class), CLASSES)
     assert.equal(json.action.perClass.reduce((s, c) => s + c.samples, 0), json.action.samples)
