@@ -78,7 +78,7 @@ export function benchInput(model: Model, batch: number, frames: number): NDArray
 }
 
 /** Frames of output per forward pass (the Strided Transformer predicts one centre frame per window). */
-function outputFramesPerClip(model: Model, frames: number): number {
+export function outputFramesPerClip(model: Model, frames: number): number {
   return model.backbone.name === 'strided' ? 1 : frames
 }
 

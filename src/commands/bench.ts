@@ -27,7 +27,7 @@ export default class Bench extends BaseCommand {
     backend: Flags.string({description: 'tfjs backend (with --engine tfjs).', options: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'], default: 'auto'}),
     threads: Flags.integer({description: 'onnxruntime intra-op threads (default: physical cores).', min: 1}),
     seconds: Flags.string({description: 'Time the loop for at least this many seconds (and at least 2 runs); fractions allowed.', default: '10'}),
-    train: Flags.boolean({description: 'Time a training step (forward, L1 loss, backward, AdamW) through the ONNX gradient graphs instead (dstformer).', default: false}),
+    train: Flags.boolean({description: 'Time a training step (forward, L1 loss, backward, AdamW) through the ONNX gradient graphs instead (any --backbone).', default: false}),
     predict: Flags.string({
       description: 'Instead: time `motion predict FILE` end to end (wall time, start-up included) as a user runs it.',
       exclusive: ['train'],
@@ -65,16 +65,15 @@ export default class Bench extends BaseCommand {
   }
 
   private async benchTrain(flags: {preset: string; backbone: string; frames: number; batch: number; engine: string; threads?: number; seconds: number}): Promise<Record<string, unknown>> {
-    if (flags.backbone !== 'dstformer') throw inputError('--train times the DSTformer (the official training benchmark\'s model)', {hint: 'drop --backbone'})
     if (flags.engine !== 'onnx') throw inputError('--train times the onnx gradient-graph engine', {hint: 'drop --engine tfjs'})
     const {benchTrainStep} = await import('../train/onnx-bench.js')
     const {defaultOnnxThreads} = await import('../model/onnx/session.js')
     const threads = flags.threads ?? defaultOnnxThreads()
-    this.note(`timing training steps of dstformer ${flags.preset}, ${flags.batch} x ${flags.frames} frames on onnx for ${flags.seconds} s ...`)
-    const r = await benchTrainStep({preset: flags.preset as 'tiny' | 'lite' | 'full', frames: flags.frames, batch: flags.batch, threads, seconds: flags.seconds})
+    this.note(`timing training steps of ${flags.backbone} ${flags.preset}, ${flags.batch} x ${flags.frames} frames on onnx for ${flags.seconds} s ...`)
+    const r = await benchTrainStep({backbone: flags.backbone, preset: flags.preset as 'tiny' | 'lite' | 'full', frames: flags.frames, batch: flags.batch, threads, seconds: flags.seconds})
     const result = {
       engine: 'onnx',
-      backbone: 'dstformer',
+      backbone: r.backbone,
       preset: r.preset,
       frames: r.frames,
       batch: r.batch,
@@ -89,7 +88,7 @@ export default class Bench extends BaseCommand {
       graph_nodes: r.graphNodes,
       peak_rss_mb: r.peakRssMb,
     }
-    this.info(`dstformer ${result.preset} training step (L1 loss, AdamW), ${result.batch} x ${result.frames} frames, onnx, ${threads} thread${threads === 1 ? '' : 's'}`)
+    this.info(`${result.backbone} ${result.preset} training step (L1 loss, AdamW), ${result.batch} x ${result.frames} frames, onnx, ${threads} thread${threads === 1 ? '' : 's'}`)
     this.info(`  ${result.fps} training frames/s, ${result.ms_per_step} ms per step (${result.runs} steps; setup ${result.warmup_ms} ms excluded; peak RSS ${result.peak_rss_mb} MB)`)
     return result
   }

@@ -1,29 +1,24 @@
 /**
- * Training-step throughput of the ONNX gradient-graph engine, on the same model and objective as
- * the official timing script (../shared/tools/bench_official.py --train): a DSTformer preset with
- * random weights, maxlen max(243, frames), L1 loss to a random target, AdamW(lr 1e-4), every
- * parameter trainable. For `motion bench --train`.
+ * Training-step throughput of the ONNX gradient-graph engine, on the objective of the official
+ * timing script (../shared/tools/bench_official.py --train): a model at a `motion bench` preset
+ * size (src/bench/presets.ts; DSTformer's are the official script's) with random weights, L1 loss
+ * of its pose output to a random target, AdamW(lr 1e-4), every parameter trainable. The official
+ * script times the DSTformer only; MixSTE and the Strided Transformer are timed the same way.
+ * For `motion bench --train`.
  */
-import {getBackbone} from '../backbone/registry.js'
+import {benchInput, benchModel, outputFramesPerClip} from '../bench/forward.js'
+import type {BenchPreset} from '../bench/presets.js'
 import {inputError} from '../errors.js'
-import {getHead} from '../heads/registry.js'
-import {type Model, randomWeights, resolveModelConfig, runModel} from '../model/model.js'
+import {runModel} from '../model/model.js'
 import type {Ops} from '../model/ops.js'
 import {type NDArray} from '../ndarray.js'
 import {createOnnxTrainer} from './onnx-trainer.js'
 import {Rng} from './rng.js'
 
-/** The official script's presets (DSTformer sizes). */
-export const TRAIN_BENCH_PRESETS = {
-  tiny: {dim_feat: 32, dim_rep: 64, depth: 2, num_heads: 4, mlp_ratio: 2},
-  lite: {dim_feat: 256, dim_rep: 512, depth: 5, num_heads: 8, mlp_ratio: 4},
-  full: {dim_feat: 512, dim_rep: 512, depth: 5, num_heads: 8, mlp_ratio: 2},
-} as const
-
-export type TrainBenchPreset = keyof typeof TRAIN_BENCH_PRESETS
-
 export interface TrainBenchOptions {
-  preset: TrainBenchPreset
+  /** A `motion bench` backbone (default dstformer). */
+  backbone?: string
+  preset: BenchPreset
   frames: number
   batch: number
   /** onnxruntime intra-op threads (default: all cores). */
@@ -34,7 +29,8 @@ export interface TrainBenchOptions {
 
 export interface TrainBenchResult {
   engine: 'onnx'
-  preset: TrainBenchPreset
+  backbone: string
+  preset: BenchPreset
   frames: number
   batch: number
   threads: number | null
@@ -50,14 +46,6 @@ export interface TrainBenchResult {
   peakRssMb: number
 }
 
-function benchModel(preset: TrainBenchPreset, frames: number): Model {
-  const sizes = TRAIN_BENCH_PRESETS[preset]
-  if (!sizes) throw inputError(`unknown preset ${String(preset)}`, {hint: `one of ${Object.keys(TRAIN_BENCH_PRESETS).join(', ')}`})
-  const config = resolveModelConfig(new Map(), {...sizes, maxlen: Math.max(243, frames), backbone: 'dstformer', head: 'pose3d'})
-  const spec = {backbone: getBackbone(config.backbone), head: getHead(config.head), config}
-  return {...spec, weights: randomWeights(spec, 1, 0.05)}
-}
-
 function randomArray(shape: number[], rng: Rng): NDArray {
   const data = new Float32Array(shape.reduce((p, q) => p * q, 1))
   for (let i = 0; i < data.length; i++) data[i] = rng.normal()
@@ -70,11 +58,11 @@ export async function benchTrainStep(opts: TrainBenchOptions): Promise<TrainBenc
     throw inputError(`bench needs positive integer frames and batch, got frames=${frames}, batch=${batch}`)
   }
   const seconds = opts.seconds ?? 10
-  const model = benchModel(preset, frames)
-  const rng = new Rng(0)
-  const shape = [batch, frames, 17, 3]
-  const x = randomArray(shape, rng)
-  const y = randomArray(shape, rng)
+  const backbone = opts.backbone ?? 'dstformer'
+  const model = benchModel(backbone, preset, frames)
+  const x = benchInput(model, batch, frames) // the backbone's own input layout and channels
+  const target = [batch, outputFramesPerClip(model, frames), 17, 3] // Strided: the centre frame
+  const y = randomArray(target, new Rng(0))
   const t0 = performance.now()
   const trainer = await createOnnxTrainer({
     buildModel: <T>(ops: Ops<T>, inputs: Readonly<Record<string, T>>) => runModel(ops, model, inputs.x!),
@@ -85,8 +73,8 @@ export async function benchTrainStep(opts: TrainBenchOptions): Promise<TrainBenc
     weights: model.weights,
     trainable: () => true,
     inputs: [
-      {name: 'x', shape},
-      {name: 'y', shape},
+      {name: 'x', shape: x.shape},
+      {name: 'y', shape: target},
     ],
     optimizer: {lr: 1e-4},
     threads: opts.threads,
@@ -103,6 +91,7 @@ export async function benchTrainStep(opts: TrainBenchOptions): Promise<TrainBenc
     const msPerStep = (performance.now() - start) / steps
     return {
       engine: 'onnx',
+      backbone,
       preset,
       frames,
       batch,

@@ -49,7 +49,7 @@ test('motion bench refuses what it cannot do with exit 2 and a hint', async () =
   const cases: [string[], RegExp][] = [
     [['bench', '--seconds', 'soon'], /--seconds must be a positive number/],
     [['bench', '--engine', 'tfjs', '--threads', '2'], /--threads sets onnxruntime threads/],
-    [['bench', '--train', '--backbone', 'mixste'], /--train times the DSTformer/],
+    [['bench', '--train', '--engine', 'tfjs'], /--train times the onnx gradient-graph engine/],
     [['bench', '--predict', 'no-such-file.json'], /no-such-file\.json: no such file/],
     [['bench', '--preset', 'huge'], /Expected --preset=huge to be one of/],
   ]
@@ -73,4 +73,16 @@ test('motion bench --predict times the real command for each task, writing what 
   assert.equal(json.runs, 1)
   assert.ok(json.wall_ms[0]! > 0)
   assert.match(json.command, /pred\.json --task action$/)
+})
+
+test('motion bench --train times MixSTE and the Strided Transformer too, each on its own input and output', async () => {
+  for (const backbone of ['mixste', 'strided']) {
+    const r = await runCli(['bench', '--train', '--backbone', backbone, '--preset', 'tiny', '--frames', '27', '--batch', '2', '--seconds', '0.2', '--threads', '1', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout) as {backbone: string; mode: string; frames: number; batch: number; fps: number; runs: number; graph_nodes: number}
+    assert.equal(out.backbone, backbone)
+    assert.equal(out.mode, 'train')
+    assert.deepEqual([out.frames, out.batch], [27, 2])
+    assert.ok(out.fps > 0 && out.runs >= 2 && out.graph_nodes > 0, JSON.stringify(out))
+  }
 })
