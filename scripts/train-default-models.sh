@@ -15,6 +15,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DATA="$(cd "${1:-$ROOT/../shared/data/cmu-mocap-h36m17}" && pwd)"
 WORK="${2:-$ROOT/runs/default}"
 MOTION="node $ROOT/bin/run.js"
+# shellcheck source=scripts/default-indexes.sh
+source "$ROOT/scripts/default-indexes.sh"
 PRETRAIN_MINUTES="${PRETRAIN_MINUTES:-0}"
 POSE_MINUTES="${POSE_MINUTES:-0}"
 ACTION_MINUTES="${ACTION_MINUTES:-0}"
@@ -34,33 +36,10 @@ budget() {
 budget "$PRETRAIN_MINUTES" $MOTION pretrain --config "$ROOT/configs/default/pretrain.yaml" \
   --data "$DATA" --out "$WORK/pretrain" --fps 30 --eval-limit 0 --engine onnx --seed 0
 
-# Writes a clip index that relabels and repeats train clips: $1 the folder to make, $2 a JSON
-# {action: [label, repeats]} (actions left out are dropped; test clips are kept once, relabelled).
-# Repeats balance the actions (each repeat is seen through its own random virtual cameras).
-balanced_index() {
-  mkdir -p "$1"
-  ln -sfn "$DATA/train" "$1/train"
-  ln -sfn "$DATA/test" "$1/test"
-  node -e '
-const fs = require("fs")
-const [src, dst, table] = process.argv.slice(1)
-const plan = JSON.parse(table)
-const index = JSON.parse(fs.readFileSync(src + "/index.json", "utf8"))
-const clips = []
-for (const c of index.clips) {
-  const entry = plan[c.action]
-  if (!entry) continue
-  const [action, repeats] = entry
-  for (let k = 0; k < (c.split === "train" ? repeats : 1); k++) clips.push({...c, action})
-}
-fs.writeFileSync(dst + "/index.json", JSON.stringify({...index, name: index.name + " (rebalanced)", clips}, null, 1))
-' "$DATA" "$1" "$2"
-}
-
 # 2. 3D lifting: finetune on the same clips, rare actions repeated (about 1.4x the frames of one
 #    pass), 2D inputs as the AlphaPose reader makes them, 30% crop-scaled as predict scales tracks.
 POSE_DATA="$WORK/cmu-pose-balanced"
-balanced_index "$POSE_DATA" '{"walking":["walking",2],"walking_extra":["walking_extra",1],"basketball":["basketball",3],"jumping":["jumping",3],"running":["running",6],"soccer":["soccer",3],"basketball_signal":["basketball_signal",1],"directing_traffic":["directing_traffic",1],"washwindow":["washwindow",1]}'
+balanced_index "$POSE_DATA" "$POSE_REPEATS"
 budget "$POSE_MINUTES" $MOTION finetune --task pose3d --from "$WORK/pretrain" \
   --config "$ROOT/configs/default/finetune-pose3d.yaml" \
   --data "$POSE_DATA" --out "$WORK/pose3d" --fps 30 --eval-limit 0 --engine onnx --seed 1
@@ -69,7 +48,7 @@ budget "$POSE_MINUTES" $MOTION finetune --task pose3d --from "$WORK/pretrain" \
 #    features are computed once): 5 classes (walking_extra is walking; the others are left out), minority classes
 #    repeated in the index so every class gives a similar number of 2-second windows.
 ACTION_DATA="$WORK/cmu-5-actions"
-balanced_index "$ACTION_DATA" '{"walking":["walking",1],"walking_extra":["walking",1],"basketball":["basketball",4],"jumping":["jumping",3],"running":["running",24],"soccer":["soccer",3]}'
+balanced_index "$ACTION_DATA" "$ACTION_REPEATS"
 budget "$ACTION_MINUTES" $MOTION finetune --task action --from "$WORK/pretrain" \
   --config "$ROOT/configs/default/finetune-action.yaml" --freeze backbone \
   --data "$ACTION_DATA" --out "$WORK/action" --fps 30 --eval-limit 0 --seed 2

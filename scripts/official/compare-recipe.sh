@@ -20,18 +20,10 @@ mkdir -p "$WORK"
 : > "$WORK/times.txt"
 
 # The rebalanced pose index of scripts/train-default-models.sh (train_official.py applies the same repeats itself).
+# shellcheck source=scripts/default-indexes.sh
+source "$ROOT/scripts/default-indexes.sh"
 POSE_DATA="$WORK/cmu-pose-balanced"
-mkdir -p "$POSE_DATA"
-ln -sfn "$DATA/train" "$POSE_DATA/train"
-ln -sfn "$DATA/test" "$POSE_DATA/test"
-node -e '
-const fs = require("fs")
-const [src, dst] = process.argv.slice(1)
-const repeats = {walking: 2, basketball: 3, jumping: 3, soccer: 3, running: 6}
-const index = JSON.parse(fs.readFileSync(src + "/index.json", "utf8"))
-const clips = index.clips.flatMap((c) => Array(c.split === "train" ? repeats[c.action] ?? 1 : 1).fill(c))
-fs.writeFileSync(dst + "/index.json", JSON.stringify({...index, clips}, null, 1))
-' "$DATA" "$POSE_DATA"
+balanced_index "$POSE_DATA" "$POSE_REPEATS"
 
 stage() {
   local name="$1"; shift

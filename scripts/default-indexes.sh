@@ -1,0 +1,32 @@
+# The rebalanced clip indexes of the default models' recipe, shared by
+# scripts/train-default-models.sh and scripts/official/compare-recipe.sh (source it; needs $DATA).
+# (scripts/official/train_official.py applies POSE_REPEATS itself; keep the two in step.)
+
+# Pose finetune: action -> [label, repeats of each train clip] (rare actions repeated).
+POSE_REPEATS='{"walking":["walking",2],"walking_extra":["walking_extra",1],"basketball":["basketball",3],"jumping":["jumping",3],"running":["running",6],"soccer":["soccer",3],"basketball_signal":["basketball_signal",1],"directing_traffic":["directing_traffic",1],"washwindow":["washwindow",1]}'
+# Action head: the 5 classes with test clips (walking_extra is walking), minority classes repeated.
+ACTION_REPEATS='{"walking":["walking",1],"walking_extra":["walking",1],"basketball":["basketball",4],"jumping":["jumping",3],"running":["running",24],"soccer":["soccer",3]}'
+
+# Writes a clip index that relabels and repeats train clips: $1 the folder to make, $2 a JSON
+# {action: [label, repeats]} (actions left out are dropped; test clips are kept once, relabelled).
+# Repeats balance the actions (each repeat is seen through its own random virtual cameras).
+balanced_index() {
+  mkdir -p "$1"
+  ln -sfn "$DATA/train" "$1/train"
+  ln -sfn "$DATA/test" "$1/test"
+  node -e '
+const fs = require("fs")
+const [src, dst, table] = process.argv.slice(1)
+const plan = JSON.parse(table)
+const index = JSON.parse(fs.readFileSync(src + "/index.json", "utf8"))
+const clips = []
+for (const c of index.clips) {
+  const entry = plan[c.action]
+  if (!entry) continue
+  const [action, repeats] = entry
+  for (let k = 0; k < (c.split === "train" ? repeats : 1); k++) clips.push({...c, action})
+}
+fs.writeFileSync(dst + "/index.json", JSON.stringify({...index, name: index.name + " (rebalanced)", clips}, null, 1))
+' "$DATA" "$1" "$2"
+}
+
