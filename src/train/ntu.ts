@@ -66,8 +66,6 @@ export interface NtuEvalOptions {
   scaleRange: readonly [number, number]
   batchSize: number
   classes: number
-  /** Names of the classes in label order (default `class N`). */
-  classNames?: readonly string[]
   /** Seed of the crop ratio when scale_range_test is a range (official: [2, 2], no draw). */
   seed: number
   limit?: number
@@ -76,7 +74,6 @@ export interface NtuEvalOptions {
 
 export async function evaluateNtu(predict: BatchPredictor, samples: readonly NtuSample[], opts: NtuEvalOptions): Promise<ActionEvalResult> {
   const picked = evalIndices(samples.length, opts.limit && opts.limit > 0 ? opts.limit : undefined)
-  const names = opts.classNames ?? Array.from({length: opts.classes}, (_, c) => `class ${c}`)
   const rng = new Rng(opts.seed)
   const logits: number[] = []
   const labels: number[] = []
@@ -88,7 +85,8 @@ export async function evaluateNtu(predict: BatchPredictor, samples: readonly Ntu
     logits.push(...out.data)
     labels.push(...batch.map((s) => s.label))
   }
-  return actionEvalResult(logits, labels, names)
+  // NTU pickles carry label indices only, so the classes are named by index.
+  return actionEvalResult(logits, labels, Array.from({length: opts.classes}, (_, c) => `class ${c}`))
 }
 
 export interface NtuRunData {
