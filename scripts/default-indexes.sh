@@ -30,3 +30,37 @@ fs.writeFileSync(dst + "/index.json", JSON.stringify({...index, name: index.name
 ' "$DATA" "$1" "$2"
 }
 
+
+# Writes one clip index over several clip folders: $1 the folder to make, then pairs of
+# NAME=FOLDER and a JSON {action: [label, repeats]} plan per folder ('*' keeps every action once).
+# Each folder is linked as NAME/ and its clips listed as NAME/FILE with their own frame rate, so
+# folders of different rates (CMU 120 fps, Bandai 30 fps) mix. Test clips are kept once.
+mixed_index() {
+  local dst="$1"; shift
+  mkdir -p "$dst"
+  local args=()
+  while [ $# -gt 0 ]; do
+    local name="${1%%=*}" dir="${1#*=}"
+    ln -sfn "$(cd "$dir" && pwd)" "$dst/$name"
+    args+=("$name" "$2"); shift 2
+  done
+  node -e '
+const fs = require("fs")
+const [dst, ...rest] = process.argv.slice(1)
+const clips = []
+const names = []
+for (let i = 0; i < rest.length; i += 2) {
+  const name = rest[i], plan = JSON.parse(rest[i + 1])
+  const index = JSON.parse(fs.readFileSync(dst + "/" + name + "/index.json", "utf8"))
+  names.push(index.name)
+  for (const c of index.clips) {
+    const entry = plan["*"] ? [plan[c.action]?.[0] ?? c.action, plan[c.action]?.[1] ?? plan["*"][1]] : plan[c.action]
+    if (!entry) continue
+    const [action, repeats] = entry
+    const fps = c.fps ?? index.fps
+    for (let k = 0; k < (c.split === "train" ? repeats : 1); k++) clips.push({...c, file: name + "/" + c.file, action, fps})
+  }
+}
+fs.writeFileSync(dst + "/index.json", JSON.stringify({name: names.join(" + "), units: "millimetres", up_axis: "y", clips}, null, 1))
+' "$dst" "${args[@]}"
+}

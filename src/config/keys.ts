@@ -202,6 +202,12 @@ const augmentation: ConfigKeySpec[] = [
     description: 'Pose training on world clips: probability that a sample is normalised by its own bounding square (crop_scale_3d, as `motion predict` scales each track to its box) instead of by the virtual image. Not in the official configs.'},
   {key: 'input_layout', type: 'string', default: 'h36m17', allowed: ['h36m17', 'halpe26', 'coco17', 'body25', 'coco18', 'blazepose33'], group: 'augmentation',
     description: 'Synthetic 2D inputs (training, evaluation): rebuild the joints this keypoint layout cannot carry as its reader does (halpe26: spine = mid(pelvis, thorax)), so inputs look like predict\'s. Not in the official configs.'},
+  {key: 'video_views', type: 'boolean', default: false, group: 'augmentation',
+    description: 'Pose and action training on world clips: film each sample as a video does (static cameras 3-15 m away with the person moving through the frame, panning cameras, fields of view 40-80 degrees, portrait and landscape images), at a random frame rate from fps_range, with detector-like noise, missed and low-confidence joints; inputs normalised per window (the model then runs with input_norm window) and pose targets root-relative in metres. Not in the official configs.'},
+  {key: 'fps_range', type: 'number[]', length: 2, min: 1, default: [24, 60], group: 'augmentation',
+    description: 'video_views: [low, high] video frame rates drawn per sample; clips are interpolated from their own rate. Not in the official configs.'},
+  {key: 'input_layouts', type: 'string[]', group: 'augmentation',
+    description: 'video_views: keypoint layouts whose readers the inputs imitate, one drawn per sample (default halpe26, coco17, h36m17). Not in the official configs.'},
 ]
 
 const runtime: ConfigKeySpec[] = [

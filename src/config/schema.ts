@@ -127,6 +127,12 @@ export interface MotionConfig {
   crop_scale_prob: number
   /** Joint layout whose reader the synthetic 2D inputs imitate (h36m17: exact joints). */
   input_layout: 'h36m17' | 'halpe26' | 'coco17' | 'body25' | 'coco18' | 'blazepose33'
+  /** Train on video-like views of world clips (static and panning cameras, detector noise, window normalisation, metre targets). */
+  video_views: boolean
+  /** [low, high] video frame rates for video_views. */
+  fps_range: [number, number]
+  /** Keypoint layouts video_views inputs imitate. */
+  input_layouts?: string[]
 
   // Runtime
   engine: Engine

@@ -104,6 +104,15 @@ export function normalizeWild(keypoints: NDArray, opts: Pick<WildOptions, 'mode'
   return {data: out, shape: [...keypoints.shape]}
 }
 
+/**
+ * crop_scale over one window (`[t, 17, 3]` pixels with confidence): the input normalisation of
+ * models trained on video-like views (`input_norm: window`), so a person's size in the input does
+ * not depend on how far they travel through the frame over the whole track.
+ */
+export function normalizeWindow(keypoints: NDArray): NDArray {
+  return normalizeWild(keypoints, {mode: 'scale'})
+}
+
 /** Windows over T frames: clip_len long, advancing by clip_len - overlap; the last one may be shorter. */
 export function planWindows(frames: number, clipLen: number, overlap = 0): WildWindow[] {
   checkWindowing(clipLen, overlap)

@@ -128,7 +128,7 @@ export function withPersons(x: NDArray, persons: number): NDArray {
   return {data: out, shape: [N, persons, ...rest]}
 }
 
-function dropLastChannel(x: NDArray): NDArray {
+export function dropLastChannel(x: NDArray): NDArray {
   const C = x.shape[x.shape.length - 1]!
   const n = x.data.length / C
   const out = new Float32Array(n * (C - 1))

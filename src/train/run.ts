@@ -31,6 +31,8 @@ import {TRAINED_OUTPUT_UNITS} from '../model/units.js'
 import type {NDArray} from '../ndarray.js'
 import {type BestMetric, findCheckpoint, isRunDir, readRunSettings, readTrainState, type RunSettings, runModelDir, type TrainState, writeRunSettings} from './checkpoint.js'
 import {ActionBatchSource, type BatchSource, PoseBatchSource} from './data.js'
+import {VideoBatchSource} from './video-data.js'
+import type {InputLayout} from '../data/augment/input-layout.js'
 import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
 import {TfjsTrainer} from './engine-tfjs.js'
 import {evaluateAction, evaluatePose} from './evaluate.js'
@@ -159,7 +161,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
   const ntu = settings.task === 'action' && isActionPickle(settings.data)
     ? ntuRunData(await loadNtuPickle(settings.data), {dataSplit: config.data_split, clipLen: Number(config.clip_len), persons: settings.persons ?? 2, seed: settings.seed})
     : null
-  const train = meshData || ntu ? null : await loadDataset(settings, 'train', fps)
+  const train = meshData || ntu || config.video_views ? null : await loadDataset(settings, 'train', fps)
   const pair: TrainingPairOptions = {flip: Boolean(config.flip), normalisation: settings.task === 'action' ? 'crop' : 'image', scaleRange: config.scale_range_pretrain, cropProbability: Number(config.crop_scale_prob ?? 0), ...inputLayoutOf(config)}
   const augment: Augment2dOptions = {noise: Boolean(config.noise), maskRatio: Number(config.mask_ratio), maskTRatio: Number(config.mask_T_ratio)}
   let source: BatchSource
@@ -167,6 +169,8 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
     source = new NtuBatchSource(ntu.train, {batchSize: Number(config.batch_size), randomMove: Boolean(config.random_move), scaleRange: config.scale_range_train ?? [1, 1], noConf: Boolean(config.no_conf)})
   } else if (meshData) {
     source = await meshRun.meshBatchSource(model, meshData.train, {batchSize: Number(config.batch_size), clipLen: Number(config.clip_len), stride: Number(config.data_stride), flip: Boolean(config.flip), noConf: Boolean(config.no_conf), loss: meshLoss!})
+  } else if (config.video_views && (settings.task === 'pose3d' || settings.task === 'action')) {
+    source = await videoBatchSource(settings, config, augment)
   } else {
     const batchSize = Math.min(Number(config.batch_size), train!.length)
     source =
@@ -428,6 +432,27 @@ async function loadDataset(settings: RunSettings, split: string, fps: number | u
     clipLen: Number(config.clip_len),
     stride: opts.stride ?? Number(config.data_stride),
     ...(fps ? {targetFps: fps} : {}),
+  })
+}
+
+/** video_views: the train split's world clips at their own rates, sampled as video. */
+async function videoBatchSource(settings: RunSettings, config: MotionConfig, augment: Augment2dOptions): Promise<BatchSource> {
+  const set = await readClipFolder(settings.data, {})
+  const clips = set.clips.some((c) => c.split === 'train') ? set.clips.filter((c) => c.split === 'train') : set.clips
+  const notWorld = clips.find((c) => c.space !== 'world')
+  if (notWorld) throw inputError('video_views needs world-space clips (motion capture, BVH)', {file: notWorld.file})
+  const clipLen = Number(config.clip_len)
+  return new VideoBatchSource(clips, {
+    task: settings.task === 'action' ? 'action' : 'pose3d',
+    batchSize: Number(config.batch_size),
+    clipLen,
+    strideSeconds: Number(config.data_stride) / 30,
+    fpsRange: (config.fps_range ?? [24, 60]) as [number, number],
+    layouts: (config.input_layouts ?? ['halpe26', 'coco17', 'h36m17']) as InputLayout[],
+    flip: Boolean(config.flip),
+    augment: {...augment, noise: false},
+    ...(settings.task === 'action' ? {classes: settings.classes ?? [], persons: settings.persons ?? 1} : {}),
+    noConf: Boolean(config.no_conf),
   })
 }
 

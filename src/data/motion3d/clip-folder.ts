@@ -29,6 +29,8 @@ interface IndexEntry {
   action: string | null
   split: string | null
   frames: number | null
+  /** The clip's own frame rate (index entry `fps`), for folders that mix rates. */
+  fps: number | null
 }
 
 interface IndexFile {
@@ -88,7 +90,7 @@ function toClip(
     file,
     action: e.action,
     split: e.split,
-    fps: contents.fps ?? index?.fps ?? opts.fps ?? null,
+    fps: contents.fps ?? e.fps ?? index?.fps ?? opts.fps ?? null,
     positions,
     space: contents.space,
     units: contents.space === 'world' ? (index?.units ?? contents.units) : contents.units,
@@ -109,7 +111,7 @@ async function readIndex(file: string): Promise<IndexFile> {
   }
   const obj = raw as {clips: unknown[]; joints?: unknown; fps?: unknown; units?: unknown; up_axis?: unknown}
   const clips = obj.clips.map((c, i): IndexEntry => {
-    const entry = c as {file?: unknown; action?: unknown; split?: unknown; frames?: unknown}
+    const entry = c as {file?: unknown; action?: unknown; split?: unknown; frames?: unknown; fps?: unknown}
     if (typeof c !== 'object' || c === null || typeof entry.file !== 'string') {
       throw inputError(`clips[${i}] has no "file" string`, {file})
     }
@@ -122,6 +124,7 @@ async function readIndex(file: string): Promise<IndexFile> {
       action: typeof entry.action === 'string' ? entry.action : labelsFromPath(folders).action,
       split: typeof entry.split === 'string' ? entry.split : labelsFromPath(folders).split,
       frames: typeof entry.frames === 'number' ? entry.frames : null,
+      fps: typeof entry.fps === 'number' && entry.fps > 0 && Number.isFinite(entry.fps) ? entry.fps : null,
     }
   })
   let jointOrder: number[] | null = null
@@ -159,7 +162,7 @@ async function scanFolder(root: string): Promise<IndexEntry[]> {
       const relPath = rel ? path.join(rel, item.name) : item.name
       if (item.isDirectory()) await walk(relPath)
       else if ((CLIP_EXTENSIONS as readonly string[]).includes(path.extname(item.name).toLowerCase())) {
-        out.push({file: relPath, ...labelsFromPath(rel ? rel.split(path.sep) : []), frames: null})
+        out.push({file: relPath, ...labelsFromPath(rel ? rel.split(path.sep) : []), frames: null, fps: null})
       }
     }
   }
