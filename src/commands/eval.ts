@@ -24,6 +24,7 @@ export default class Eval extends BaseCommand {
     split: Flags.string({description: 'Split to evaluate.', default: 'test'}),
     config: Flags.string({description: 'Config file (clip_len, flip, no_conf, model keys).'}),
     'camera-seed': Flags.integer({description: 'Seed of the virtual evaluation cameras (fixed, so runs compare; differs from any training seed\'s cameras).', default: 1_000_003}),
+    camera: Flags.string({description: 'Pose: orbit (a virtual camera aimed at each window, the H36M-style protocol) or static (each clip filmed whole by one static camera 3-15 m away, the person moving through the frame, and lifted as motion predict lifts a track; adds bone-length steadiness and seam jumps).', options: ['orbit', 'static'], default: 'orbit'}),
     normalisation: Flags.string({description: 'Pose: normalise each window by the virtual image (image, the H36M protocol) or by its own bounding square (crop, as motion predict normalises a track). Action windows are always crop-scaled.', options: ['image', 'crop'], default: 'image'}),
     noise: Flags.boolean({description: 'Evaluate on noisy 2D (the official synthetic detector noise) instead of exact projected 2D.', default: false}),
     limit: Flags.integer({description: 'Evaluate at most this many windows (spread over the split).', min: 1}),
@@ -62,7 +63,7 @@ export default class Eval extends BaseCommand {
     }
     if (!flags.data) throw inputError('--data is required (a folder of 3D clips), or use --pred/--gt for arrays')
     if (flags.task === 'mesh') return this.evalMesh(flags)
-    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'top1', 'top5']
+    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
     const [{loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
       import('../config/load.js'),
@@ -81,6 +82,7 @@ export default class Eval extends BaseCommand {
       cameraSeed: flags['camera-seed'],
       noise: flags.noise,
       normalisation: flags.normalisation as 'image' | 'crop',
+      camera: flags.camera as 'orbit' | 'static',
       modelConfig: explicitModelConfig(loaded),
       config: loaded.config,
       clipLenGiven: loaded.sources.clip_len !== undefined && loaded.sources.clip_len !== 'default',
@@ -92,6 +94,19 @@ export default class Eval extends BaseCommand {
       backend: parseBackendChoice(flags.backend),
       threads: flags.threads,
     })
+    if (r.video) {
+      this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; static cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; each clip lifted as predict lifts a track (${r.normalisation === 'window' ? 'window-normalised' : 'track crop-scaled'}, ${r.clipLen}-frame windows)`)
+      const v = r.video
+      const cell = (x: number | null, digits = 1): string => (x === null ? '–' : x.toFixed(digits))
+      const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
+      rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
+      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
+      this.info('errors in mm, root-relative (mean over each action\'s frames; bone CV and jumps: median over clips; jumps = largest step / median step, over the truth\'s):')
+      for (const row of rows) this.info(row.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  '))
+      this.info(`largest jump ratio of any clip: ${v.jump_ratio_max.toFixed(2)}`)
+      result = {...r}
+      return this.finish(result, thresholds.checkThresholds(r.metrics, limits), thresholds.describeFailure, ExitCode.threshold)
+    }
     this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.normalisation === 'crop' ? 'crop-scaled' : 'image-normalised'} ${r.clipLen}-frame windows`)
     if (r.pose) {
       const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]

@@ -34,6 +34,7 @@ import {
   parseNativeConfigText,
   readNativeModel,
   writeNativeModel,
+  type InferenceSettings,
 } from './native.js'
 import {fromOfficialStateDict} from './official.js'
 import {type OutputUnits, officialOutputUnits} from './units.js'
@@ -68,6 +69,8 @@ export interface LoadedModel {
   source: ModelSource
   /** Pose models: what pose3d is measured in (recorded, or the official checkpoints' units). */
   outputUnits?: OutputUnits
+  /** How predict runs it, when a native folder records it (else the official inference). */
+  inference?: InferenceSettings
 }
 
 export interface LoadModelOptions {
@@ -115,6 +118,7 @@ async function loadNativeDir(dir: string, config: RawConfig): Promise<LoadedMode
     model: native.model,
     task: native.config.task,
     outputUnits: nativeOutputUnits(native.config, native.model),
+    ...(native.config.inference ? {inference: native.config.inference} : {}),
     source: {
       kind: 'native',
       path: dir,

@@ -74,8 +74,23 @@ export interface NativeDescription {
    * recorded lack it; nativeOutputUnits then infers it from the provenance.
    */
   outputUnits?: OutputUnits
+  /**
+   * How predict runs the model, when it differs from the official inference (infer_wild): models
+   * trained on video-like views (config video_views) normalise each window by itself.
+   */
+  inference?: InferenceSettings
   /** The weights file inside the folder. */
   weights: string
+}
+
+/** Inference settings that travel with the weights (timm's pretrained config, in spirit). */
+export interface InferenceSettings {
+  /** 'window': each window scaled to its own box (normalizeWindow); 'track': infer_wild's crop_scale of the whole track. */
+  inputNorm: 'window' | 'track'
+  /** Frames per window. */
+  clipLen?: number
+  /** Frames shared by consecutive windows, cross-faded (seamless output). */
+  overlap?: number
 }
 
 export interface NativeConfigFile extends NativeDescription {
@@ -94,7 +109,7 @@ export function modelTask(model: Pick<Model, 'head'>): Task {
  * The description of `model`. `outputUnits` (pose models): what its pose3d is measured in; default:
  * the official checkpoints' units for its backbone and head.
  */
-export function describeModel(model: Model, opts: {outputUnits?: OutputUnits} = {}): NativeDescription {
+export function describeModel(model: Model, opts: {outputUnits?: OutputUnits; inference?: InferenceSettings} = {}): NativeDescription {
   const task = modelTask(model)
   return {
     format: NATIVE_FORMAT,
@@ -108,6 +123,7 @@ export function describeModel(model: Model, opts: {outputUnits?: OutputUnits} = 
     inputLayout: modelInputLayout(model),
     outputs: outputNames(model),
     ...(task === 'pose3d' ? {outputUnits: opts.outputUnits ?? officialOutputUnits(model)} : {}),
+    ...(opts.inference ? {inference: {...opts.inference}} : {}),
     weights: NATIVE_WEIGHTS_FILE,
   }
 }
@@ -123,7 +139,7 @@ export function nativeOutputUnits(description: NativeDescription & {provenance?:
 }
 
 /** Writes `model` as a native model folder at `dir`, atomically (an existing folder is replaced). */
-export async function writeNativeModel(dir: string, model: Model, provenance: NativeProvenance = {}, opts: {outputUnits?: OutputUnits} = {}): Promise<NativeConfigFile> {
+export async function writeNativeModel(dir: string, model: Model, provenance: NativeProvenance = {}, opts: {outputUnits?: OutputUnits; inference?: InferenceSettings} = {}): Promise<NativeConfigFile> {
   const description = describeModel(model, opts)
   const config: NativeConfigFile = {...description, provenance: {createdAt: new Date().toISOString(), ...provenance}}
   // Weights in the model's own order (backbone first), as float32.
@@ -245,6 +261,7 @@ export function parseNativeConfig(json: unknown, file: string): NativeConfigFile
   const provenance = o.provenance
   const outputUnits = o.outputUnits
   if (outputUnits !== undefined && !isOutputUnits(outputUnits)) bad(`"outputUnits" must be one of ${OUTPUT_UNITS.join(', ')}`)
+  const inference = o.inference === undefined ? undefined : parseInference(o.inference, bad)
   return {
     format: NATIVE_FORMAT,
     version: NATIVE_VERSION,
@@ -257,9 +274,27 @@ export function parseNativeConfig(json: unknown, file: string): NativeConfigFile
     inputLayout: strings('inputLayout'),
     outputs: strings('outputs'),
     ...(outputUnits !== undefined ? {outputUnits: outputUnits as OutputUnits} : {}),
+    ...(inference ? {inference} : {}),
     weights,
     provenance: typeof provenance === 'object' && provenance !== null && !Array.isArray(provenance) ? (provenance as NativeProvenance) : {},
   }
+}
+
+function parseInference(v: unknown, bad: (message: string) => never): InferenceSettings {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('"inference" must be an object')
+  const o = v as Record<string, unknown>
+  for (const key of Object.keys(o)) if (!['inputNorm', 'clipLen', 'overlap'].includes(key)) bad(`"inference.${key}" is not a known setting (inputNorm, clipLen, overlap)`)
+  if (o.inputNorm !== 'window' && o.inputNorm !== 'track') bad('"inference.inputNorm" must be "window" or "track"')
+  const whole = (key: string, min: number): number | undefined => {
+    const x = o[key]
+    if (x === undefined) return undefined
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > 100_000) bad(`"inference.${key}" must be a whole number from ${min} to 100000`)
+    return x as number
+  }
+  const clipLen = whole('clipLen', 1)
+  const overlap = whole('overlap', 0)
+  if (clipLen !== undefined && overlap !== undefined && overlap >= clipLen) bad('"inference.overlap" must be less than "inference.clipLen"')
+  return {inputNorm: o.inputNorm as 'window' | 'track', ...(clipLen !== undefined ? {clipLen} : {}), ...(overlap !== undefined ? {overlap} : {})}
 }
 
 function isConfigValue(v: unknown): v is ConfigValue {

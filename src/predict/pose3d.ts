@@ -4,7 +4,11 @@
  * optional smoothing, then the writers and renderer. Nothing is written until every person is done.
  */
 import {smoothPoses, type SmoothOptions} from '../data/smooth.js'
-import {type WildOptions, planWindows, predictWildStream} from '../data/wild.js'
+import {type WildOptions, type WildProgress, planWindows, predictWildStream} from '../data/wild.js'
+import {predictWindowedStream, type WindowedOptions} from '../data/windowed.js'
+import {rigidSkeleton} from '../data/skeleton-fit.js'
+import {reportedUnits} from '../model/units.js'
+import type {PoseUnits} from '../io/writers/types.js'
 import {inputError, modelError} from '../errors.js'
 import {writePrediction} from '../io/writers/index.js'
 import type {Prediction} from '../io/writers/types.js'
@@ -42,28 +46,32 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   }
   const smoothing = smoothOptions(o.smooth, o.fps)
   // MixSTE / Strided: their official windows and normalisation instead of infer_wild's.
-  const strategy = liftingStrategy(ctx.loaded.model, ctx.loaded.outputUnits)
+  const windowed = windowedPlan(ctx, clipLen, noConf)
+  const strategy = windowed ? null : liftingStrategy(ctx.loaded.model, ctx.loaded.outputUnits)
   const videoSize = strategy ? strategyVideoSize(ctx, strategy) : undefined
   const predictions: Prediction[] = []
   for (const [i, track] of tracks.entries()) {
     const T = track.keypoints.shape[0]!
-    const stream = strategy ? predictSequenceStream(strategy, track.keypoints, {videoSize: videoSize!, flip: wild.flip}, runModel) : predictWildStream(track.keypoints, wild, runModel)
+    const stream = windowed
+      ? windowedStream(track.keypoints, windowed, runModel)
+      : strategy ? predictSequenceStream(strategy, track.keypoints, {videoSize: videoSize!, flip: wild.flip}, runModel) : predictWildStream(track.keypoints, wild, runModel)
     let step = await stream.next()
     while (!step.done) {
       ctx.hooks.onProgress?.({...step.value, person: track.id, personIndex: i, people: tracks.length, frames: T})
       step = await stream.next()
     }
-    const x3d = smoothing ? smoothPoses(step.value.x3d, smoothing) : step.value.x3d
+    const smoothed = smoothing ? smoothPoses(step.value.x3d, smoothing) : step.value.x3d
+    const x3d = o.skeleton === 'rigid' ? rigidSkeleton(smoothed) : smoothed
     predictions.push({
       x3d,
       units: step.value.units,
-      rootRelative: strategy ? true : wild.rootrel,
+      rootRelative: strategy || windowed ? true : wild.rootrel,
       input2d: track.keypoints,
       ...(o.fps !== undefined ? {fps: o.fps} : {}),
       source: o.input,
       person: track.id,
       model: ctx.modelLabel,
-      options: strategy ? strategyOptions(ctx, strategy, videoSize!, wild.flip, smoothing) : recordedOptions(ctx, wild, smoothing),
+      options: windowed ? windowedOptions(ctx, windowed, smoothing) : strategy ? strategyOptions(ctx, strategy, videoSize!, wild.flip, smoothing) : recordedOptions(ctx, wild, smoothing),
     })
   }
 
@@ -77,8 +85,53 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   await writeAll(writes)
 
   const people = personResults(ctx)
+  if (windowed) return {people, units: windowed.units, rootRelative: true, options: windowedOptions(ctx, windowed, smoothing)}
   if (strategy) return {people, units: strategy.units, rootRelative: true, options: strategyOptions(ctx, strategy, videoSize!, wild.flip, smoothing)}
   return {people, units: wild.mode === 'pixel' ? 'pixels' : 'normalized', rootRelative: wild.rootrel, options: recordedOptions(ctx, wild, smoothing)}
+}
+
+/** A window-normalised model's run (native config inference.inputNorm 'window'), or null. */
+interface WindowedPlan extends WindowedOptions {
+  units: PoseUnits
+  /** Model units → written units. */
+  scale: number
+}
+
+function windowedPlan(ctx: TaskContext, clipLen: number, noConf: boolean): WindowedPlan | null {
+  const inference = ctx.loaded.inference
+  if (inference?.inputNorm !== 'window') return null
+  const o = ctx.options
+  if (o.pixel) throw inputError('--pixel is MotionBERT\'s pixel mode; this model gives root-relative 3D in millimetres', {hint: 'drop --pixel'})
+  const len = o.clipLen ?? inference.clipLen ?? clipLen
+  // Default overlap: half a window, cross-faded, so window boundaries do not show.
+  const overlap = o.overlap ?? inference.overlap ?? Math.floor(len / 2)
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= len) {
+    throw inputError(`overlap ${overlap} must be a whole number from 0 to clip length - 1 (${len - 1})`)
+  }
+  const {units, scale} = reportedUnits(ctx.loaded.outputUnits ?? 'normalized')
+  return {clipLen: len, overlap, flip: o.flip ?? true, noConf, units, scale}
+}
+
+async function* windowedStream(keypoints: NDArray, plan: WindowedPlan, runModel: (batch: NDArray) => Promise<NDArray>): AsyncGenerator<WildProgress, {x3d: NDArray; units: PoseUnits}, void> {
+  const result = yield* predictWindowedStream(keypoints, plan, runModel)
+  const data = result.x3d.data
+  if (plan.scale !== 1) for (let k = 0; k < data.length; k++) data[k] = data[k]! * plan.scale
+  return {x3d: result.x3d, units: plan.units}
+}
+
+function windowedOptions(ctx: TaskContext, plan: WindowedPlan, smoothing: SmoothOptions | undefined): Record<string, unknown> {
+  return {
+    mode: 'window',
+    normalisation: 'each window scaled to its own box',
+    clipLen: plan.clipLen,
+    overlap: plan.overlap,
+    flip: plan.flip,
+    rootrel: true,
+    smooth: smoothing ? {...smoothing} : null,
+    skeleton: ctx.options.skeleton ?? 'raw',
+    fps: ctx.options.fps ?? null,
+    engine: ctx.engine.name,
+  }
 }
 
 /**
@@ -113,6 +166,7 @@ function strategyOptions(ctx: TaskContext, strategy: LiftingStrategy, videoSize:
     flip,
     rootrel: true,
     smooth: smoothing ? {...smoothing} : null,
+    skeleton: ctx.options.skeleton ?? 'raw',
     fps: ctx.options.fps ?? null,
     engine: ctx.engine.name,
   }
@@ -140,6 +194,7 @@ function recordedOptions(ctx: TaskContext, wild: WildOptions, smoothing: SmoothO
     overlap: wild.overlap ?? 0,
     noConf: wild.noConf ?? false,
     smooth: smoothing ? {...smoothing} : null,
+    skeleton: ctx.options.skeleton ?? 'raw',
     fps: ctx.options.fps ?? null,
     engine: ctx.engine.name,
   }

@@ -52,7 +52,7 @@ export function modelMaxFrames(ctx: Pick<TaskContext, 'loaded'>): number {
 /** --clip-len, else the config's clip_len, else the model's longest clip; never longer than that. */
 export function clipLength(ctx: Pick<TaskContext, 'loaded' | 'options'>): number {
   const max = modelMaxFrames(ctx)
-  const clipLen = ctx.options.clipLen ?? max
+  const clipLen = ctx.options.clipLen ?? ctx.loaded.inference?.clipLen ?? max
   if (clipLen > max) {
     throw inputError(`clip length ${clipLen} is longer than the model takes (${max} frames)`, {hint: `use --clip-len ${max} or less`})
   }

@@ -41,6 +41,8 @@ export interface PredictOptions {
   /** Frames shared (and blended) by consecutive windows. */
   overlap?: number
   smooth?: SmoothMethod
+  /** 'rigid': one set of bone lengths per person, fitted over the track (src/data/skeleton-fit.ts). */
+  skeleton?: 'raw' | 'rigid'
   /** Frames per second of the source (BVH frame time, one-euro smoothing, animations). */
   fps?: number
   /** Picture of the result: .png contact sheet, .gif / .webp animation. */

@@ -22,6 +22,7 @@ import {inputLayoutOf} from './input-layout-option.js'
 import {isActionPickle} from '../data/ntu.js'
 import {evaluateNtu, loadNtuPickle, ntuRunData} from './ntu.js'
 import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult} from './evaluate.js'
+import {evaluateVideoProtocol, type VideoEvalResult} from './eval-video.js'
 
 export interface ModelEvalOptions {
   task?: 'pose3d' | 'action'
@@ -37,6 +38,11 @@ export interface ModelEvalOptions {
    * Action windows are always crop-scaled, as in training.
    */
   normalisation?: Normalisation
+  /**
+   * Pose: 'orbit' (default): a virtual camera aimed at each window's centre; 'static': every clip
+   * filmed whole by one static camera and lifted as `motion predict` lifts a track (eval-video.ts).
+   */
+  camera?: 'orbit' | 'static'
   /** Model keys given by the user (config file / flags). */
   modelConfig: RawConfig
   config: MotionConfig
@@ -59,10 +65,11 @@ export interface ModelEvalResult {
   engine: string
   cameraSeed: number
   noise: boolean
-  /** Input normalisation of the windows ('crop' for action). */
-  normalisation: Normalisation
+  /** Input normalisation of the windows ('crop' for action; 'window' for window-normalised models under --camera static). */
+  normalisation: Normalisation | 'window'
   clipLen: number
   pose?: PoseEvalResult
+  video?: VideoEvalResult
   action?: ActionEvalResult
   /** The headline metrics thresholds apply to. */
   metrics: Record<string, number>
@@ -123,6 +130,29 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
   if (clips.length === 0) {
     const splits = [...new Set(set.clips.map((c) => c.split ?? '(none)'))].join(', ')
     throw inputError(`no clips in split '${opts.split}'`, {file: opts.data, hint: `splits present: ${splits}; choose one with --split`})
+  }
+  if (opts.camera === 'static' && task === 'pose3d') {
+    const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})
+    try {
+      const run = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).pose3d!
+      const video = await evaluateVideoProtocol(run, clips, {
+        cameraSeed: opts.cameraSeed,
+        noise: opts.noise,
+        layout: layout.inputLayout ?? 'halpe26',
+        fps: opts.fps ?? 30,
+        ...(loaded.inference ? {inference: loaded.inference} : {}),
+        clipLen,
+        flip: true,
+        noConf: Boolean(opts.config.no_conf),
+        outputUnits: loaded.outputUnits ?? 'normalized',
+        limit: opts.limit,
+      })
+      const metrics: Record<string, number> = {p_mpjpe: video.p_mpjpe, n_mpjpe: video.n_mpjpe, bone_cv: video.bone_cv, jump_ratio: video.jump_ratio}
+      if (video.mpjpe !== null) metrics.mpjpe = video.mpjpe
+      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation: loaded.inference?.inputNorm === 'window' ? 'window' : 'crop', clipLen: loaded.inference?.clipLen ?? clipLen, video, metrics}
+    } finally {
+      await engine.dispose()
+    }
   }
   const dataset = Motion3dDataset.fromClipSet({...set, clips}, {clipLen, stride: clipLen, ...(opts.fps ? {targetFps: opts.fps} : {})})
   const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})

@@ -117,7 +117,8 @@ export function imitateLayout(keypoints: NDArray, layout: InputLayout): NDArray 
   return {data: d, shape: out.shape}
 }
 
-function withFullConfidence(pixels: NDArray): NDArray {
+/** `[..., 2]` pixels → `[..., 3]` with confidence 1. */
+export function withFullConfidence(pixels: NDArray): NDArray {
   const n = pixels.data.length / 2
   const out = new Float32Array(n * 3)
   for (let i = 0; i < n; i++) {

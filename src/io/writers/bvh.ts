@@ -9,7 +9,8 @@
  *  - Hierarchy: the 17 H36M joints plus four zero-offset branch joints (r_hipbone, l_hipbone,
  *    l_clavicle, r_clavicle). A joint's rotation orients only the bone to its single child, so each
  *    of the pelvis's and thorax's three bones gets its own rotation and every bone direction is
- *    reproduced exactly; only bone lengths are replaced by their median over the frames.
+ *    reproduced exactly; only bone lengths are replaced by the rigid fit of src/data/skeleton-fit.ts (per-bone median
+ *    over the frames, left and right averaged).
  *  - Rest pose: T-pose, facing +z, left = +x; legs down, spine up, arms out.
  *  - Rotations: pelvis from the spine direction and the hip axis, thorax from the neck direction and
  *    the shoulder axis, every other joint by the shortest rotation from its parent's frame (no
@@ -35,7 +36,8 @@ import {
   type Mat3,
   type Vec3,
 } from '../../data/bvh-rotation.js'
-import {NUM_JOINTS} from '../../data/h36m.js'
+import {H36M_PARENTS, NUM_JOINTS} from '../../data/h36m.js'
+import {fitBoneLengths} from '../../data/skeleton-fit.js'
 import type {PoseUnits, Prediction} from './types.js'
 import {checkPrediction, fixed} from './validate.js'
 
@@ -132,9 +134,12 @@ export function encodeBvh(pred: Prediction, file = 'output.bvh', opts: BvhEncode
   const at = (t: number, j: number): Vec3 => [pos[(t * NUM_JOINTS + j) * 3]!, pos[(t * NUM_JOINTS + j) * 3 + 1]!, pos[(t * NUM_JOINTS + j) * 3 + 2]!]
   const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 
+  // H36M bones take the track's rigid fit (as --skeleton rigid), so BVH and JSON agree.
+  const fitted = fitBoneLengths(pred.x3d)
   const lengths = BVH_SKELETON.map((j) => {
     if (j.parent < 0 || j.rest === ZERO) return 0
     const from = BVH_SKELETON[j.parent]!.at
+    if (H36M_PARENTS[j.at] === from) return fitted[j.at]! * scale
     return median(Array.from({length: T}, (_, t) => Math.hypot(...sub(at(t, j.at), at(t, from)))))
   })
 

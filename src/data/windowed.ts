@@ -1,0 +1,102 @@
+/**
+ * Inference for models trained on video-like views (native config `inference.inputNorm: window`):
+ *
+ *   1. full-length windows of clipLen frames advancing by clipLen - overlap, the last one ending on
+ *      the last frame (a track shorter than a window is one short window);
+ *   2. each window scaled to its own box (normalizeWindow), so how far a person travels through the
+ *      frame over the whole track does not shrink them in the input;
+ *   3. the model on the window, and with flip on also on its mirror image, the two averaged;
+ *   4. root-relative output in the model's units (metres for the bundled model), the windows
+ *      cross-faded with linear ramps over the shared frames, so window boundaries do not show.
+ *
+ * Memory is bounded as in predictWildStream: the output is allocated once, and frames before
+ * `finalized` are final after each window.
+ */
+import {modelError} from '../errors.js'
+import type {NDArray} from '../ndarray.js'
+import {NUM_JOINTS, ROOT} from './h36m.js'
+import {flipInto, normalizeWindow, type RunModel, type WildProgress, type WildWindow} from './wild.js'
+
+const ROW = NUM_JOINTS * 3
+
+export interface WindowedOptions {
+  clipLen: number
+  /** Frames shared by consecutive windows (cross-faded). */
+  overlap: number
+  flip: boolean
+  /** Feed x, y only. */
+  noConf?: boolean
+}
+
+export interface WindowedResult {
+  /** `[T, 17, 3]` root-relative, in the model's output units. */
+  x3d: NDArray
+}
+
+/** Full-length windows (see the module comment). */
+export function planOverlappedWindows(frames: number, clipLen: number, overlap: number): WildWindow[] {
+  if (!Number.isInteger(clipLen) || clipLen < 1) throw new RangeError(`clip length ${clipLen} must be a whole number >= 1`)
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= clipLen) throw new RangeError(`overlap ${overlap} must be from 0 to ${clipLen - 1}`)
+  if (frames <= clipLen) return [{start: 0, end: frames}]
+  const stride = clipLen - overlap
+  const windows: WildWindow[] = []
+  for (let start = 0; ; start += stride) {
+    if (start + clipLen >= frames) {
+      windows.push({start: frames - clipLen, end: frames})
+      break
+    }
+    windows.push({start, end: start + clipLen})
+  }
+  return windows
+}
+
+export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedOptions, runModel: RunModel): AsyncGenerator<WildProgress, WindowedResult, void> {
+  const T = keypoints.shape[0]!
+  const windows = planOverlappedWindows(T, opts.clipLen, opts.overlap)
+  const channels = opts.noConf ? 2 : 3
+  const batchSize = opts.flip ? 2 : 1
+  const x3d = new Float32Array(T * ROW)
+  const weightSum = new Float32Array(T)
+  let finalized = 0
+  for (const [i, {start, end}] of windows.entries()) {
+    const t = end - start
+    // [t, 17, 3] this window's own normalisation
+    const normalized = normalizeWindow({data: keypoints.data.subarray(start * ROW, end * ROW), shape: [t, NUM_JOINTS, 3]})
+    const batch = new Float32Array(batchSize * t * NUM_JOINTS * channels) // [B, t, 17, C]
+    for (let k = 0; k < t * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[k * channels + c] = normalized.data[k * 3 + c]!
+    if (opts.flip) flipInto(batch, 0, batch, t * NUM_JOINTS * channels, t, channels)
+    const out = await runModel({data: batch, shape: [batchSize, t, NUM_JOINTS, channels]})
+    if (out.shape.join() !== [batchSize, t, NUM_JOINTS, 3].join()) {
+      throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${batchSize}, ${t}, 17, ${channels}]; expected [${batchSize}, ${t}, 17, 3]`)
+    }
+    const pred = out.data.slice(0, t * ROW) // [t, 17, 3]
+    if (opts.flip) {
+      const back = new Float32Array(t * ROW)
+      flipInto(out.data, t * ROW, back, 0, t, 3)
+      for (let k = 0; k < pred.length; k++) pred[k] = (pred[k]! + back[k]!) / 2
+    }
+    const first = i === 0
+    const last = i === windows.length - 1
+    const ramp = opts.overlap + 1
+    for (let f = 0; f < t; f++) {
+      const w = Math.min(1, first ? 1 : (f + 1) / ramp, last ? 1 : (t - f) / ramp)
+      const frame = start + f
+      weightSum[frame] = weightSum[frame]! + w
+      for (let j = 0; j < NUM_JOINTS; j++) {
+        for (let c = 0; c < 3; c++) {
+          const k = j * 3 + c
+          const v = pred[f * ROW + k]! - pred[f * ROW + ROOT * 3 + c]!
+          x3d[frame * ROW + k] = x3d[frame * ROW + k]! + w * v
+        }
+      }
+    }
+    const upTo = last ? T : windows[i + 1]!.start
+    for (let f = finalized; f < upTo; f++) {
+      const w = weightSum[f]!
+      if (w !== 1 && w > 0) for (let k = 0; k < ROW; k++) x3d[f * ROW + k] = x3d[f * ROW + k]! / w
+    }
+    finalized = Math.max(finalized, upTo)
+    yield {window: i, windows: windows.length, start, end, finalized}
+  }
+  return {x3d: {data: x3d, shape: [T, NUM_JOINTS, 3]}}
+}

@@ -1,0 +1,188 @@
+/**
+ * The static-camera protocol of `motion eval --camera static`: every test clip is filmed whole by
+ * one static camera (3-15 m away, the person moving through the frame, off-centre, whole body in
+ * view; src/data/augment/video-view.ts), its 2D track (exact, or with detector-like noise) goes
+ * through the same per-track pipeline `motion predict` runs for the model (window-normalised
+ * models: predictWindowedStream; others: infer_wild's predictWildStream), and the result is scored
+ * against the camera-space truth, root-relative, per frame:
+ *  - N-MPJPE (least-squares scale) and P-MPJPE (similarity Procrustes), mm, for every model;
+ *  - MPJPE, mm, for models with metric output;
+ *  - bone-length steadiness: the median over bones of each bone's length CV over the clip, on the
+ *    raw output (0 for real bodies);
+ *  - seam jumps: the largest frame-to-frame step over the median step, divided by the same ratio
+ *    of the truth (1: no jump that the motion itself does not have).
+ * Each action's figure is the mean over its frames (bone CV and jumps: the median over its clips);
+ * the overall figure is the mean over actions, as the H36M table.
+ */
+import {addDetectorNoise} from '../data/augment/detector-noise.js'
+import type {InputLayout} from '../data/augment/input-layout.js'
+import {sampleVideoView, VIDEO_VIEW_RANGES} from '../data/augment/video-view.js'
+import {NUM_JOINTS} from '../data/h36m.js'
+import type {MotionClip} from '../data/motion3d/clip.js'
+import {resampleFps} from '../data/motion3d/resample.js'
+import {boneLengthCv, jumpRatio} from '../data/skeleton-fit.js'
+import {predictWildStream, type RunModel} from '../data/wild.js'
+import {predictWindowedStream} from '../data/windowed.js'
+import {mpjpe} from '../metrics/mpjpe.js'
+import {nMpjpe} from '../metrics/n-mpjpe.js'
+import {pMpjpe} from '../metrics/procrustes.js'
+import {rootRelative} from '../metrics/summary.js'
+import type {InferenceSettings} from '../model/native.js'
+import type {OutputUnits} from '../model/units.js'
+import type {NDArray} from '../ndarray.js'
+import {imitateLayout, withFullConfidence} from './video-data.js'
+import {Rng} from './rng.js'
+
+export interface VideoEvalOptions {
+  cameraSeed: number
+  /** Detector-like noise on the 2D track (a fixed, moderate setting). */
+  noise: boolean
+  /** Keypoint layout whose reader the 2D input imitates. */
+  layout: InputLayout
+  /** Clips are resampled to this rate first. */
+  fps: number
+  /** The model's recorded inference settings (window-normalised models) or none (infer_wild). */
+  inference?: InferenceSettings
+  /** Frames per model call (the model's maxlen unless its inference settings say). */
+  clipLen: number
+  flip: boolean
+  noConf: boolean
+  outputUnits: OutputUnits
+  /** At most this many clips (spread evenly over the split). */
+  limit?: number
+}
+
+export interface VideoEvalRow {
+  action: string
+  clips: number
+  frames: number
+  /** mm; null for models whose output has no metric scale. */
+  mpjpe: number | null
+  p_mpjpe: number
+  n_mpjpe: number
+  /** Median over the action's clips. */
+  bone_cv: number
+  /** Median over the action's clips of pred / truth jump ratio. */
+  jump_ratio: number
+}
+
+export interface VideoEvalResult {
+  protocol: 'static camera'
+  /** Means over actions, mm, root-relative. */
+  mpjpe: number | null
+  p_mpjpe: number
+  n_mpjpe: number
+  /** Median over all clips. */
+  bone_cv: number
+  jump_ratio: number
+  /** Largest pred / truth jump ratio of any clip. */
+  jump_ratio_max: number
+  frames: number
+  clips: number
+  perAction: VideoEvalRow[]
+  units: 'mm'
+}
+
+/** Moderate detector noise for evaluation: fixed strengths, no outliers or long occlusions. */
+export const EVAL_DETECTOR_NOISE = Object.freeze({
+  drift: [0.008, 0.008] as const,
+  jitter: [0.004, 0.004] as const,
+  outlierRate: [0, 0] as const,
+  dropRate: [0.01, 0.01] as const,
+  occlusionRate: [0, 0] as const,
+  driftKeysPer100: 12,
+})
+
+export async function evaluateVideoProtocol(run: RunModel, clips: readonly MotionClip[], opts: VideoEvalOptions): Promise<VideoEvalResult> {
+  const chosen = spread(clips, opts.limit)
+  const rng = new Rng(opts.cameraSeed)
+  const toMm = opts.outputUnits === 'metres' ? 1000 : opts.outputUnits === 'millimetres' ? 1 : null
+  const byAction = new Map<string, {mpjpe: number[]; p: number[]; n: number[]; cv: number[]; jump: number[]; clips: number}>()
+  const allCv: number[] = []
+  const allJump: number[] = []
+  for (const clip of chosen) {
+    const world = clip.fps && clip.fps !== opts.fps ? resampleFps(clip.positions, clip.fps, opts.fps) : clip.positions
+    const T = world.shape[0]!
+    if (T < 2) continue
+    const view = sampleVideoView(world, rng, VIDEO_VIEW_RANGES, 'static')
+    let keypoints = opts.noise ? addDetectorNoise(view.pixels, rng, EVAL_DETECTOR_NOISE, 0) : withFullConfidence(view.pixels)
+    keypoints = imitateLayout(keypoints, opts.layout)
+    const pred = await liftTrack(run, keypoints, opts)
+    const p = rootRelative({data: pred.data, shape: [T, NUM_JOINTS, 3]})
+    const g = rootRelative({data: view.camera.data, shape: [T, NUM_JOINTS, 3]})
+    const action = clip.action ?? '(all)'
+    let row = byAction.get(action)
+    if (!row) byAction.set(action, (row = {mpjpe: [], p: [], n: [], cv: [], jump: [], clips: 0}))
+    row.clips++
+    if (toMm !== null) {
+      const scaled = {data: Float64Array.from(p.data, (v) => v * toMm), shape: p.shape}
+      row.mpjpe.push(...mpjpe(scaled, g).perFrame)
+    }
+    row.p.push(...pMpjpe(p, g).perFrame)
+    row.n.push(...nMpjpe(p, g).perFrame)
+    const cv = boneLengthCv(pred)
+    const jump = jumpRatio(pred) / jumpRatio(view.camera)
+    row.cv.push(cv)
+    row.jump.push(jump)
+    allCv.push(cv)
+    allJump.push(jump)
+  }
+  const perAction = [...byAction.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([action, r]): VideoEvalRow => ({
+      action,
+      clips: r.clips,
+      frames: r.n.length,
+      mpjpe: toMm === null ? null : mean(r.mpjpe),
+      p_mpjpe: mean(r.p),
+      n_mpjpe: mean(r.n),
+      bone_cv: median(r.cv),
+      jump_ratio: median(r.jump),
+    }))
+  return {
+    protocol: 'static camera',
+    mpjpe: toMm === null ? null : mean(perAction.map((r) => r.mpjpe!)),
+    p_mpjpe: mean(perAction.map((r) => r.p_mpjpe)),
+    n_mpjpe: mean(perAction.map((r) => r.n_mpjpe)),
+    bone_cv: median(allCv),
+    jump_ratio: median(allJump),
+    jump_ratio_max: allJump.length ? Math.max(...allJump) : 0,
+    frames: perAction.reduce((s, r) => s + r.frames, 0),
+    clips: perAction.reduce((s, r) => s + r.clips, 0),
+    perAction,
+    units: 'mm',
+  }
+}
+
+/** One track through the pipeline predict runs for this model; `[T, 17, 3]` in model units. */
+async function liftTrack(run: RunModel, keypoints: NDArray, opts: VideoEvalOptions): Promise<NDArray> {
+  if (opts.inference?.inputNorm === 'window') {
+    const clipLen = opts.inference.clipLen ?? opts.clipLen
+    const stream = predictWindowedStream(keypoints, {clipLen, overlap: opts.inference.overlap ?? Math.floor(clipLen / 2), flip: opts.flip, noConf: opts.noConf}, run)
+    for (;;) {
+      const step = await stream.next()
+      if (step.done) return step.value.x3d
+    }
+  }
+  const stream = predictWildStream(keypoints, {mode: 'scale', clipLen: opts.clipLen, flip: opts.flip, rootrel: false, noConf: opts.noConf}, run)
+  for (;;) {
+    const step = await stream.next()
+    if (step.done) return step.value.x3d
+  }
+}
+
+function spread<T>(items: readonly T[], limit?: number): T[] {
+  if (limit === undefined || limit >= items.length) return [...items]
+  return Array.from({length: limit}, (_, k) => items[Math.floor((k * items.length) / limit)]!)
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, v) => a + v, 0) / Math.max(xs.length, 1)
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
