@@ -64,3 +64,11 @@ for (let i = 0; i < rest.length; i += 2) {
 fs.writeFileSync(dst + "/index.json", JSON.stringify({name: names.join(" + "), units: "millimetres", up_axis: "y", clips}, null, 1))
 ' "$dst" "${args[@]}"
 }
+
+# The default models' mixed indexes (need $CMU and $BANDAI): pose over both train splits (CMU
+# repeated so its varied actions are not drowned by Bandai's 173 minutes), and the 13 action
+# classes (CMU's sports repeated towards Bandai's per-class durations; walk/run merged).
+CMU_POSE_PLAN='{"*":[null,4],"running":["running",12],"washwindow":["washwindow",1]}'
+BANDAI_POSE_PLAN='{"*":[null,1]}'
+CMU_ACTION_PLAN='{"walking":["walking",4],"walking_extra":["walking",1],"basketball":["basketball",40],"jumping":["jumping",32],"running":["running",1],"soccer":["soccer",35]}'
+BANDAI_ACTION_PLAN='{"*":[null,1],"walk":["walking",1],"run":["running",1]}'

@@ -2,22 +2,28 @@
 # Retrains the bundled default models (models/pose3d, models/action) with motion's own commands,
 # exactly as they were made; see docs/default-models.md and models/MODEL_CARD.md.
 #
-#   npm run build && scripts/train-default-models.sh [DATA] [WORK]
+#   npm run build && scripts/train-default-models.sh [--cmu-only] [WORK]
 #
-# DATA: the CMU mocap folder (default ../shared/data/cmu-mocap-h36m17); WORK: run folders
-# (default runs/default). Stages stop on their epoch limit or on Ctrl-C (latest is saved; the
-# next stage starts from the run's best checkpoint); each can be continued with --resume RUN.
-# The wall-clock budget per stage is in PRETRAIN_MINUTES, POSE_MINUTES and ACTION_MINUTES
-# (the committed models: see the model card); 0 means run to the epoch limit.
+# Data: ../shared/data/cmu-mocap-h36m17 (CMU, free for research and commercial use) and
+# ../shared/data/bandai2-h36m17 (Bandai Namco Research Motiondataset-2, CC BY-NC 4.0: models
+# trained on it are for NON-COMMERCIAL use only). --cmu-only trains on CMU alone, for a model
+# without that restriction (5 action classes instead of 13). CMU=DIR and BANDAI=DIR override the
+# folders; WORK is where the runs go (default runs/default-video, or runs/default-cmu).
+#
+# Every stage can be stopped (Ctrl-C: the latest checkpoint is saved) and the script run again:
+# a stage whose run folder exists is continued with --resume. POSE_MINUTES / ACTION_MINUTES stop a
+# stage after that many minutes of wall time (0: run to its epoch limit). NO_BUNDLE=1 skips copying
+# the result into models/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DATA="$(cd "${1:-$ROOT/../shared/data/cmu-mocap-h36m17}" && pwd)"
-WORK="${2:-$ROOT/runs/default}"
+CMU_ONLY=0
+if [ "${1:-}" = "--cmu-only" ]; then CMU_ONLY=1; shift; fi
+CMU="$(cd "${CMU:-$ROOT/../shared/data/cmu-mocap-h36m17}" && pwd)"
+if [ "$CMU_ONLY" = 1 ]; then WORK="${1:-$ROOT/runs/default-cmu}"; else WORK="${1:-$ROOT/runs/default-video}"; BANDAI="$(cd "${BANDAI:-$ROOT/../shared/data/bandai2-h36m17}" && pwd)"; fi
 MOTION="node $ROOT/bin/run.js"
 # shellcheck source=scripts/default-indexes.sh
 source "$ROOT/scripts/default-indexes.sh"
-PRETRAIN_MINUTES="${PRETRAIN_MINUTES:-0}"
 POSE_MINUTES="${POSE_MINUTES:-0}"
 ACTION_MINUTES="${ACTION_MINUTES:-0}"
 mkdir -p "$WORK"
@@ -32,35 +38,51 @@ budget() {
   kill "$timer" 2>/dev/null || true
 }
 
-# 1. Pretraining: random virtual cameras, noise, masking, flips; every train clip (8 actions).
-budget "$PRETRAIN_MINUTES" $MOTION pretrain --config "$ROOT/configs/default/pretrain.yaml" \
-  --data "$DATA" --out "$WORK/pretrain" --fps 30 --eval-limit 0 --engine onnx --seed 0
+# A stage: a fresh run, or the existing one continued.
+stage() {
+  local minutes="$1" run="$2"; shift 2
+  if [ -f "$run/run.json" ]; then budget "$minutes" $MOTION "$1" --resume "$run"; else budget "$minutes" $MOTION "$@" --out "$run"; fi
+}
 
-# 2. 3D lifting: finetune on the same clips, rare actions repeated (about 1.4x the frames of one
-#    pass), 2D inputs as the AlphaPose reader makes them, 30% crop-scaled as predict scales tracks.
-POSE_DATA="$WORK/cmu-pose-balanced"
-balanced_index "$POSE_DATA" "$POSE_REPEATS"
-budget "$POSE_MINUTES" $MOTION finetune --task pose3d --from "$WORK/pretrain" \
-  --config "$ROOT/configs/default/finetune-pose3d.yaml" \
-  --data "$POSE_DATA" --out "$WORK/pose3d" --fps 30 --eval-limit 0 --engine onnx --seed 1
+# 1. The clip indexes: CMU + Bandai train clips (or CMU alone), relabelled and repeated.
+if [ "$CMU_ONLY" = 1 ]; then
+  mixed_index "$WORK/pose-clips" cmu="$CMU" "$CMU_POSE_PLAN"
+  mixed_index "$WORK/action-clips" cmu="$CMU" "$CMU_ACTION_PLAN"
+  LICENCE='CMU Graphics Lab Motion Capture Database data: free for research and commercial use'
+else
+  mixed_index "$WORK/pose-clips" cmu="$CMU" "$CMU_POSE_PLAN" bandai="$BANDAI" "$BANDAI_POSE_PLAN"
+  mixed_index "$WORK/action-clips" cmu="$CMU" "$CMU_ACTION_PLAN" bandai="$BANDAI" "$BANDAI_ACTION_PLAN"
+  LICENCE='CC BY-NC 4.0 (non-commercial use only): trained on Bandai Namco Research Motiondataset-2 (CC BY-NC 4.0) and CMU motion capture'
+fi
 
-# 3. Action (runs independently of stage 2: the head goes on the pretrained backbone, frozen, whose
-#    features are computed once): 5 classes (walking_extra is walking; the others are left out), minority classes
-#    repeated in the index so every class gives a similar number of 2-second windows.
-ACTION_DATA="$WORK/cmu-5-actions"
-balanced_index "$ACTION_DATA" "$ACTION_REPEATS"
-budget "$ACTION_MINUTES" $MOTION finetune --task action --from "$WORK/pretrain" \
-  --config "$ROOT/configs/default/finetune-action.yaml" --freeze backbone \
-  --data "$ACTION_DATA" --out "$WORK/action" --fps 30 --eval-limit 0 --seed 2
+# 2. 3D lifting from scratch on video-like views (configs/default/pose3d-video.yaml).
+stage "$POSE_MINUTES" "$WORK/pose3d" pretrain --config "$ROOT/configs/default/pose3d-video.yaml" \
+  --data "$WORK/pose-clips" --eval-limit 0 --engine onnx --seed 0 --checkpoint-every 150
 
-# 4. The bundled folders: the best checkpoints (native model folders) and the action class names.
-rm -rf "$ROOT/models/pose3d" "$ROOT/models/action"
-mkdir -p "$ROOT/models/pose3d" "$ROOT/models/action"
-cp "$WORK/pose3d/best/model.safetensors" "$WORK/pose3d/best/config.json" "$ROOT/models/pose3d/"
-cp "$WORK/action/best/model.safetensors" "$WORK/action/best/config.json" "$ROOT/models/action/"
-node -e 'const r = require(process.argv[1]); console.log(JSON.stringify(r.classes))' "$WORK/action/run.json" > "$ROOT/models/action/classes.json"
+# 3. Action head on the pose model's backbone, frozen (features computed once).
+stage "$ACTION_MINUTES" "$WORK/action" finetune --task action --from "$WORK/pose3d" \
+  --config "$ROOT/configs/default/finetune-action-video.yaml" --freeze backbone \
+  --data "$WORK/action-clips" --eval-limit 0 --seed 2
 
-# 5. Evaluation (docs/default-models.md): unseen cameras (seed 1000003), exact and noisy 2D.
-$MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --config "$ROOT/configs/default/eval.yaml" --data "$DATA" --split test --fps 30
-$MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --config "$ROOT/configs/default/eval.yaml" --data "$DATA" --split test --fps 30 --noise
-$MOTION eval --task action --run "$WORK/action" --data "$ACTION_DATA" --split test --fps 30
+# 4. The bundled folders: the runs' latest checkpoints, their licence, the action class names.
+if [ "${NO_BUNDLE:-0}" != 1 ]; then
+  for task in pose3d action; do
+    rm -rf "$ROOT/models/$task"; mkdir -p "$ROOT/models/$task"
+    cp "$WORK/$task/latest/model.safetensors" "$ROOT/models/$task/"
+    node -e '
+const fs = require("fs")
+const [src, dst, licence] = process.argv.slice(1)
+const c = JSON.parse(fs.readFileSync(src, "utf8"))
+c.provenance = {...c.provenance, licence, modelCard: "models/MODEL_CARD.md"}
+fs.writeFileSync(dst, JSON.stringify(c, null, 2) + "\n")
+' "$WORK/$task/latest/config.json" "$ROOT/models/$task/config.json" "$LICENCE"
+  done
+  node -e 'const r = require(process.argv[1]); console.log(JSON.stringify(r.classes))' "$WORK/action/run.json" > "$ROOT/models/action/classes.json"
+fi
+
+# 5. Evaluation (docs/default-models.md): static cameras, seed 1000003, exact and noisy 2D.
+for data in "$CMU" ${BANDAI:+"$BANDAI"}; do
+  $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static
+  $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static --noise
+done
+$MOTION eval --task action --run "$WORK/action" --data "$WORK/action-clips" --split test --fps 30

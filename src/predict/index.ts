@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 
+import {planOverlappedWindows} from '../data/windowed.js'
 import {readKeypoints} from '../data/keypoints/index.js'
 import {selectPeople} from '../data/people.js'
 import {inputError, modelError} from '../errors.js'
@@ -49,7 +50,11 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
   const clipLen = clipLength(ctxBase)
   const strategy = liftingStrategy(loaded.model, loaded.outputUnits)
   if (options.videoSize && !options.pixel && !strategy) throw inputError('--video-size is only used with --pixel', {hint: 'add --pixel, or drop --video-size'})
-  const windows = (frames: number): number => (strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0))
+  const windowModel = loaded.inference?.inputNorm === 'window'
+  const windows = (frames: number): number =>
+    windowModel
+      ? planOverlappedWindows(frames, clipLen, options.overlap ?? loaded.inference?.overlap ?? Math.floor(clipLen / 2)).length
+      : strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0)
   hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!))})
 
   const engine = await createEngine(loaded.model, {...options.engine, file: options.input})

@@ -19,8 +19,8 @@ import {encodeSafetensors, readSafetensors} from '../checkpoint/safetensors.js'
 import {inputError, modelError} from '../errors.js'
 import {writeDirAtomic, writeFileAtomic} from '../io/atomic.js'
 import type {Model} from '../model/model.js'
-import {describeModel, NATIVE_CONFIG_FILE, NATIVE_METADATA_KEY, NATIVE_WEIGHTS_FILE, type NativeConfigFile, type NativeProvenance} from '../model/native.js'
-import {TRAINED_OUTPUT_UNITS} from '../model/units.js'
+import {describeModel, NATIVE_CONFIG_FILE, NATIVE_METADATA_KEY, NATIVE_WEIGHTS_FILE, type InferenceSettings, type NativeConfigFile, type NativeProvenance} from '../model/native.js'
+import {type OutputUnits, TRAINED_OUTPUT_UNITS} from '../model/units.js'
 import type {NDArray} from '../ndarray.js'
 import type {RngState} from './rng.js'
 import type {LrSchedule} from './schedule.js'
@@ -102,6 +102,13 @@ export interface CheckpointContents {
   optimiser: SerializedOptimiserState
   state: TrainState
   provenance?: NativeProvenance
+  /** Output units and inference settings to record (default: normalised, the official inference). */
+  describe?: CheckpointDescription
+}
+
+export interface CheckpointDescription {
+  outputUnits: OutputUnits
+  inference?: InferenceSettings
 }
 
 export async function writeRunSettings(runDir: string, settings: RunSettings): Promise<void> {
@@ -130,8 +137,9 @@ export async function writeCheckpoint(runDir: string, kind: CheckpointKind, c: C
   const dir = path.join(runDir, kind)
   const model: Model = {...c.model, weights: c.weights}
   // Training targets use MotionBERT's image normalisation, whatever the backbone: pose models
-  // trained here predict normalised units, even when they started from a metre checkpoint.
-  const description = describeModel(model, {outputUnits: TRAINED_OUTPUT_UNITS})
+  // trained here predict normalised units, even when they started from a metre checkpoint;
+  // video_views runs predict metres from window-normalised inputs and say so.
+  const description = describeModel(model, c.describe ?? {outputUnits: TRAINED_OUTPUT_UNITS})
   const config: NativeConfigFile = {
     ...description,
     provenance: {createdBy: 'motion training', sourceFormat: 'training', createdAt: new Date().toISOString(), checkpointMeta: {epoch: c.state.epoch, step: c.state.step}, ...c.provenance},

@@ -22,7 +22,7 @@ import {inputLayoutOf} from './input-layout-option.js'
 import {isActionPickle} from '../data/ntu.js'
 import {evaluateNtu, loadNtuPickle, ntuRunData} from './ntu.js'
 import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult} from './evaluate.js'
-import {evaluateVideoProtocol, type VideoEvalResult} from './eval-video.js'
+import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult} from './eval-video.js'
 
 export interface ModelEvalOptions {
   task?: 'pose3d' | 'action'
@@ -130,6 +130,18 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
   if (clips.length === 0) {
     const splits = [...new Set(set.clips.map((c) => c.split ?? '(none)'))].join(', ')
     throw inputError(`no clips in split '${opts.split}'`, {file: opts.data, hint: `splits present: ${splits}; choose one with --split`})
+  }
+  if (opts.camera === 'static' && task === 'action') {
+    const names = classes ?? set.actions
+    const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})
+    try {
+      const run = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).logits!
+      const windowLen = loaded.inference?.clipLen ?? clipLen
+      const action = await evaluateVideoActionProtocol(run, clips, {cameraSeed: opts.cameraSeed, noise: opts.noise, layout: layout.inputLayout ?? 'halpe26', fps: opts.fps ?? 30, clipLen: windowLen, classes: names, persons: persons ?? 1, noConf: Boolean(opts.config.no_conf), limit: opts.limit})
+      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation: 'window', clipLen: windowLen, action, metrics: {top1: action.top1, top5: action.top5}}
+    } finally {
+      await engine.dispose()
+    }
   }
   if (opts.camera === 'static' && task === 'pose3d') {
     const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})

@@ -11,6 +11,7 @@
  *    raw output (0 for real bodies);
  *  - seam jumps: the largest frame-to-frame step over the median step, divided by the same ratio
  *    of the truth (1: no jump that the motion itself does not have).
+ * Action models: evaluateVideoActionProtocol, the same cameras, top-1 over 2-second windows.
  * Each action's figure is the mean over its frames (bone CV and jumps: the median over its clips);
  * the overall figure is the mean over actions, as the H36M table.
  */
@@ -21,7 +22,11 @@ import {NUM_JOINTS} from '../data/h36m.js'
 import type {MotionClip} from '../data/motion3d/clip.js'
 import {resampleFps} from '../data/motion3d/resample.js'
 import {boneLengthCv, jumpRatio} from '../data/skeleton-fit.js'
-import {predictWildStream, type RunModel} from '../data/wild.js'
+import {normalizeWindow, predictWildStream, type RunModel} from '../data/wild.js'
+import {clipWindows} from '../data/motion3d/windows.js'
+import {takeFrames} from '../data/motion3d/resample.js'
+import {inputError} from '../errors.js'
+import {type ActionEvalResult, actionEvalResult} from './evaluate.js'
 import {predictWindowedStream} from '../data/windowed.js'
 import {mpjpe} from '../metrics/mpjpe.js'
 import {nMpjpe} from '../metrics/n-mpjpe.js'
@@ -185,4 +190,53 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+export interface VideoActionEvalOptions {
+  cameraSeed: number
+  noise: boolean
+  layout: InputLayout
+  fps: number
+  /** Window length (2 s at 30 fps for the bundled model). */
+  clipLen: number
+  /** The model's class names, in label order; clips' actions are mapped onto them. */
+  classes: readonly string[]
+  persons: number
+  noConf: boolean
+  limit?: number
+}
+
+/**
+ * Action recognition under the static-camera protocol: each test clip filmed whole by one static
+ * camera (as for pose), its 2D track cut into consecutive windows of clipLen frames (a shorter clip:
+ * one window resampled to clipLen), each window normalised by its own box as predict does, and
+ * top-1/top-5 over the windows.
+ */
+export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: readonly MotionClip[], opts: VideoActionEvalOptions): Promise<ActionEvalResult> {
+  const rng = new Rng(opts.cameraSeed)
+  const logits: number[] = []
+  const labels: number[] = []
+  for (const clip of spread(clips, opts.limit)) {
+    const label = clip.action === null ? -1 : opts.classes.indexOf(clip.action)
+    if (label < 0) throw inputError(`clip's action ${JSON.stringify(clip.action)} is not one of the model's classes (${opts.classes.join(', ')})`, {file: clip.file})
+    const world = clip.fps && clip.fps !== opts.fps ? resampleFps(clip.positions, clip.fps, opts.fps) : clip.positions
+    const T = world.shape[0]!
+    if (T < 2) continue
+    const view = sampleVideoView(world, rng, VIDEO_VIEW_RANGES, 'static')
+    let keypoints = opts.noise ? addDetectorNoise(view.pixels, rng, EVAL_DETECTOR_NOISE, 0) : withFullConfidence(view.pixels)
+    keypoints = imitateLayout(keypoints, opts.layout)
+    const windows = clipWindows(T, opts.clipLen, opts.clipLen)
+    const channels = opts.noConf ? 2 : 3
+    const per = opts.clipLen * NUM_JOINTS * channels
+    // [W, M, clipLen, 17, C]: the person, zeros for the other people slots
+    const batch = new Float32Array(windows.length * opts.persons * per)
+    windows.forEach((indices, w) => {
+      const norm = normalizeWindow(takeFrames(keypoints, indices))
+      for (let k = 0; k < opts.clipLen * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[w * opts.persons * per + k * channels + c] = norm.data[k * 3 + c]!
+    })
+    const out = await logitsOf({data: batch, shape: [windows.length, opts.persons, opts.clipLen, NUM_JOINTS, channels]})
+    logits.push(...out.data)
+    for (let w = 0; w < windows.length; w++) labels.push(label)
+  }
+  return actionEvalResult(logits, labels, opts.classes)
 }

@@ -8,7 +8,7 @@
 import {inputError} from '../errors.js'
 import type {Model} from '../model/model.js'
 import type {NDArray} from '../ndarray.js'
-import {type CheckpointKind, type TrainState, writeCheckpoint} from './checkpoint.js'
+import {type CheckpointDescription, type CheckpointKind, type TrainState, writeCheckpoint} from './checkpoint.js'
 import {type BatchSource, stepsPerEpoch} from './data.js'
 import {type TrainEvent, type TrainEvents, ThroughputMeter} from './events.js'
 import {Rng} from './rng.js'
@@ -17,6 +17,8 @@ import type {Trainer} from './types.js'
 
 export interface LoopOptions {
   trainer: Trainer
+  /** What the checkpoints' config.json records about the model's output and inference. */
+  describe?: CheckpointDescription
   source: BatchSource
   /**
    * 2D-only samples (--data-2d): after each 3D step, one step on a 2D batch drawn from the same
@@ -71,7 +73,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const emit = (e: TrainEvent): void => events.emit({...e, elapsed: (now() - sessionStart) / 1000})
   const save = async (kind: CheckpointKind): Promise<string> => {
     state.trainSeconds = trainSecondsBase + (now() - sessionStart) / 1000
-    const dir = await writeCheckpoint(opts.runDir, kind, {model: opts.model, weights: trainer.weights(), optimiser: trainer.optimiserState(), state})
+    const dir = await writeCheckpoint(opts.runDir, kind, {model: opts.model, weights: trainer.weights(), optimiser: trainer.optimiserState(), state, ...(opts.describe ? {describe: opts.describe} : {})})
     lastCheckpoint = dir
     emit({type: 'checkpoint', epoch: state.epoch + (state.epochStep > 0 ? 1 : 0), step: state.step, path: dir, checkpoint: kind})
     return dir

@@ -29,7 +29,7 @@ import {modelTask} from '../model/native.js'
 import type {BackendName} from '../model/tfjs/backend.js'
 import {TRAINED_OUTPUT_UNITS} from '../model/units.js'
 import type {NDArray} from '../ndarray.js'
-import {type BestMetric, findCheckpoint, isRunDir, readRunSettings, readTrainState, type RunSettings, runModelDir, type TrainState, writeRunSettings} from './checkpoint.js'
+import {type BestMetric, type CheckpointDescription, findCheckpoint, isRunDir, readRunSettings, readTrainState, type RunSettings, runModelDir, type TrainState, writeRunSettings} from './checkpoint.js'
 import {ActionBatchSource, type BatchSource, PoseBatchSource} from './data.js'
 import {VideoBatchSource} from './video-data.js'
 import type {InputLayout} from '../data/augment/input-layout.js'
@@ -297,7 +297,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
 
   let result
   try {
-    result = await runTrainingLoop({trainer, source: trainSource, source2d, model, runDir, state, checkpointEvery: settings.checkpointEvery, events: opts.events, evaluate, shouldStop: opts.shouldStop})
+    result = await runTrainingLoop({trainer, describe: checkpointDescription(config), source: trainSource, source2d, model, runDir, state, checkpointEvery: settings.checkpointEvery, events: opts.events, evaluate, shouldStop: opts.shouldStop})
   } finally {
     trainer.dispose()
   }
@@ -433,6 +433,15 @@ async function loadDataset(settings: RunSettings, split: string, fps: number | u
     stride: opts.stride ?? Number(config.data_stride),
     ...(fps ? {targetFps: fps} : {}),
   })
+}
+
+/**
+ * What checkpoints record: video_views models take window-normalised inputs (predict must run them
+ * so) and predict metres; others predict normalised units with the official inference.
+ */
+export function checkpointDescription(config: MotionConfig): CheckpointDescription {
+  if (!config.video_views) return {outputUnits: TRAINED_OUTPUT_UNITS}
+  return {outputUnits: 'metres', inference: {inputNorm: 'window', clipLen: Number(config.clip_len)}}
 }
 
 /** video_views: the train split's world clips at their own rates, sampled as video. */
