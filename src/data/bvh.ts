@@ -313,7 +313,7 @@ export function bvhFps(bvh: Bvh): number {
  * (Chest), thorax = the base of the neck (CMU `Neck`), neck = CMU `Head` (base of the skull),
  * head = the head's End Site (top of the head).
  */
-export const BVH_SKELETONS: Readonly<Record<string, {points: readonly string[]; asfUnits: boolean}>> = {
+export const BVH_SKELETONS: Readonly<Record<string, BvhSkeletonSpec>> = {
   // Our own writer (src/io/writers/bvh.ts): the H36M names themselves.
   h36m: {points: H36M_JOINTS, asfUnits: false},
   // CMU BVH as distributed with the database (e.g. 131_01.bvh): LeftHip/LeftKnee/LeftAnkle, Chest/Chest2/Neck/Head.
@@ -334,6 +334,50 @@ export const BVH_SKELETONS: Readonly<Record<string, {points: readonly string[]; 
     ],
     asfUnits: true,
   },
+  // Bandai Namco Research Motiondataset (6 channels on every joint, ZXY, cm). It has no thorax, nose
+  // or head-top joint; they are derived as ../shared/tools/bandai_bvh_to_h36m.py derives them (see
+  // deriveBandai), so a file converted here equals ../shared/data/bandai2-h36m17.
+  bandai: {
+    points: [
+      'Hips', 'UpperLeg_R', 'LowerLeg_R', 'Foot_R', 'UpperLeg_L', 'LowerLeg_L', 'Foot_L',
+      'Spine', 'Chest', 'Neck', 'Head',
+      'UpperArm_L', 'LowerArm_L', 'Hand_L', 'UpperArm_R', 'LowerArm_R', 'Hand_R',
+    ],
+    asfUnits: false,
+    derive: deriveBandai,
+  },
+}
+
+export interface BvhSkeletonSpec {
+  /** The BVH point for each H36M-17 joint (or the points `derive` reads, in that order). */
+  points: readonly string[]
+  /** Lengths in CMU ASF units when the legs are 8..25 units long. */
+  asfUnits: boolean
+  /** Joints that are not BVH points: rewrites one frame's 17 joints (mm, read from `points`) in place. */
+  derive?: (frame: Float32Array) => void
+}
+
+/**
+ * Bandai's H36M joints from its points (one frame, [17, 3] mm, read in `points` order): thorax = the
+ * point on Chest->Neck level with the shoulders (slot 8 holds Chest), neck/nose = Neck + 50 mm and
+ * head = Head + 90 mm along the Neck->Head direction (slots 9 and 10 hold Neck and Head).
+ */
+export function deriveBandai(f: Float32Array): void {
+  const at = (j: number): [number, number, number] => [f[j * 3]!, f[j * 3 + 1]!, f[j * 3 + 2]!]
+  const chest = at(8)
+  const neck = at(9)
+  const head = at(10)
+  const up = [head[0] - neck[0], head[1] - neck[1], head[2] - neck[2]]
+  const n = Math.hypot(up[0]!, up[1]!, up[2]!) || 1
+  const shoulders = [0, 1, 2].map((c) => (f[11 * 3 + c]! + f[14 * 3 + c]!) / 2)
+  const d = [neck[0] - chest[0], neck[1] - chest[1], neck[2] - chest[2]]
+  const dd = d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2
+  const k = dd > 0 ? Math.min(1, Math.max(0, ((shoulders[0]! - chest[0]) * d[0]! + (shoulders[1]! - chest[1]) * d[1]! + (shoulders[2]! - chest[2]) * d[2]!) / dd)) : 0
+  for (let c = 0; c < 3; c++) {
+    f[8 * 3 + c] = chest[c]! + k * d[c]!
+    f[9 * 3 + c] = neck[c]! + (50 * up[c]!) / n
+    f[10 * 3 + c] = head[c]! + (90 * up[c]!) / n
+  }
 }
 
 /** Millimetres per CMU ASF length unit: the ASF files state `length` in units of 1/0.45 inch. */
@@ -378,6 +422,7 @@ export function bvhToH36m(bvh: Bvh, opts: BvhToH36mOptions = {}): BvhH36m {
       const dst = (t * NUM_JOINTS + j) * 3
       for (let c = 0; c < 3; c++) out[dst + c] = pts.positions.data[src + c]! * mmPerUnit
     }
+    spec.derive?.(out.subarray(t * NUM_JOINTS * 3, (t + 1) * NUM_JOINTS * 3))
   }
   return {x3d: {data: out, shape: [T, NUM_JOINTS, 3]}, fps: bvhFps(bvh), skeleton, mmPerUnit}
 }
@@ -387,7 +432,7 @@ export function bvhToH36m(bvh: Bvh, opts: BvhToH36mOptions = {}): BvhH36m {
  * units) are 1/0.45 inch; otherwise the rest-pose thigh + shin length decides between metres
  * (0.4..1.5), centimetres (40..150) and millimetres (400..1500). Anything else needs `mmPerUnit`.
  */
-export function inferMmPerUnit(bvh: Bvh, spec: {points: readonly string[]; asfUnits: boolean}): number {
+export function inferMmPerUnit(bvh: Bvh, spec: BvhSkeletonSpec): number {
   const offsetLength = (name: string): number => {
     const j = bvh.joints.find((x) => x.name === name)
     return j ? Math.hypot(...j.offset) : 0

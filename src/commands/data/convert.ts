@@ -6,12 +6,13 @@ import {inputError} from '../../errors.js'
 
 export default class DataConvert extends BaseCommand {
   static override description =
-    'Convert a 2D keypoint file between formats through H36M-17: any format predict reads in (AlphaPose, COCO, OpenPose folder, MediaPipe, CSV, NPY/NPZ) to AlphaPose (Halpe-26), COCO results, CSV long form or NPY/NPZ.'
+    'Convert a 2D keypoint file between formats through H36M-17: any format predict reads in (AlphaPose, COCO, OpenPose folder, MediaPipe, CSV, NPY/NPZ) to AlphaPose (Halpe-26), COCO results, CSV long form or NPY/NPZ. A BVH file (CMU, Bandai Namco or motion\'s own skeleton) converts to a 3D clip: .npy float32 [T, 17, 3], H36M-17, millimetres, y up, as the clip folders training reads.'
 
   static override examples = [
     '<%= config.bin %> data convert alphapose-results.json --out keypoints.csv',
     '<%= config.bin %> data convert openpose_json/ --out keypoints.npy',
     '<%= config.bin %> data convert poses.json --from mediapipe --out poses.json --format coco',
+    '<%= config.bin %> data convert dataset-2_walk_normal_001.bvh --out walk.npy',
   ]
 
   static override args = {
@@ -27,6 +28,7 @@ export default class DataConvert extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(DataConvert)
+    if (path.extname(args.input).toLowerCase() === '.bvh') return this.convertBvh(args.input, flags.out)
     const [{readKeypoints, parseKeypointFormat}, {keypointFormatForFile, parseWritableFormat, writeKeypoints}] = await Promise.all([
       import('../../data/keypoints/index.js'),
       import('../../data/keypoints/writers.js'),
@@ -64,5 +66,18 @@ export default class DataConvert extends BaseCommand {
       bytes: written.bytes,
       notes: lossy,
     }
+  }
+
+  /** BVH → H36M-17 joint positions in mm (a 3D clip .npy). */
+  private async convertBvh(input: string, out: string): Promise<Record<string, unknown>> {
+    if (path.extname(out).toLowerCase() !== '.npy') throw inputError('a BVH converts to a 3D clip: write .npy', {file: out, hint: 'use --out NAME.npy'})
+    const outDir = path.dirname(path.resolve(out))
+    if (!(await fsp.stat(outDir).catch(() => null))?.isDirectory()) throw inputError(`the output folder ${outDir} does not exist`, {file: out})
+    const [{readBvh, bvhToH36m}, {writeNpy}] = await Promise.all([import('../../data/bvh.js'), import('../../io/npy.js')])
+    const clip = bvhToH36m(await readBvh(input))
+    await writeNpy(out, clip.x3d)
+    const T = clip.x3d.shape[0]!
+    this.info(`wrote ${out}: [${T}, 17, 3] float32, H36M-17, mm, y up; from a ${clip.skeleton} BVH at ${clip.fps} fps (${clip.mmPerUnit} mm per file unit)`)
+    return {input, file: out, format: 'npy', skeleton: clip.skeleton, frames: T, fps: clip.fps, units: 'mm', mmPerUnit: clip.mmPerUnit, shape: [T, 17, 3]}
   }
 }
