@@ -15,9 +15,9 @@
  * Each action's figure is the mean over its frames (bone CV and jumps: the median over its clips);
  * the overall figure is the mean over actions, as the H36M table.
  */
-import {addDetectorNoise} from '../data/augment/detector-noise.js'
+import {addDetectorNoise, EVAL_DETECTOR_NOISE} from '../data/augment/detector-noise.js'
 import type {InputLayout} from '../data/augment/input-layout.js'
-import {sampleVideoView, VIDEO_VIEW_RANGES} from '../data/augment/video-view.js'
+import {sampleVideoView, VIDEO_VIEW_RANGES, type VideoView} from '../data/augment/video-view.js'
 import {NUM_JOINTS} from '../data/h36m.js'
 import type {MotionClip} from '../data/motion3d/clip.js'
 import {resampleFps} from '../data/motion3d/resample.js'
@@ -35,7 +35,8 @@ import {rootRelative} from '../metrics/summary.js'
 import type {InferenceSettings} from '../model/native.js'
 import type {OutputUnits} from '../model/units.js'
 import type {NDArray} from '../ndarray.js'
-import {imitateLayout, withFullConfidence} from './video-data.js'
+import {imitateLayout} from './video-data.js'
+import {withConfidence} from '../data/augment/confidence.js'
 import {Rng} from './rng.js'
 
 export interface VideoEvalOptions {
@@ -88,16 +89,6 @@ export interface VideoEvalResult {
   units: 'mm'
 }
 
-/** Moderate detector noise for evaluation: fixed strengths, no outliers or long occlusions. */
-export const EVAL_DETECTOR_NOISE = Object.freeze({
-  drift: [0.008, 0.008] as const,
-  jitter: [0.004, 0.004] as const,
-  outlierRate: [0, 0] as const,
-  dropRate: [0.01, 0.01] as const,
-  occlusionRate: [0, 0] as const,
-  driftKeysPer100: 12,
-})
-
 export async function evaluateVideoProtocol(run: RunModel, clips: readonly MotionClip[], opts: VideoEvalOptions): Promise<VideoEvalResult> {
   const chosen = spread(clips, opts.limit)
   const rng = new Rng(opts.cameraSeed)
@@ -106,12 +97,9 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
   const allCv: number[] = []
   const allJump: number[] = []
   for (const clip of chosen) {
-    const world = clip.fps && clip.fps !== opts.fps ? resampleFps(clip.positions, clip.fps, opts.fps) : clip.positions
-    const T = world.shape[0]!
-    if (T < 2) continue
-    const view = sampleVideoView(world, rng, VIDEO_VIEW_RANGES, 'static')
-    let keypoints = opts.noise ? addDetectorNoise(view.pixels, rng, EVAL_DETECTOR_NOISE, 0) : withFullConfidence(view.pixels)
-    keypoints = imitateLayout(keypoints, opts.layout)
+    const filmed = filmStatic(clip, rng, opts)
+    if (!filmed) continue
+    const {view, keypoints, T} = filmed
     const pred = await liftTrack(run, keypoints, opts)
     const p = rootRelative({data: pred.data, shape: [T, NUM_JOINTS, 3]})
     const g = rootRelative({data: view.camera.data, shape: [T, NUM_JOINTS, 3]})
@@ -157,6 +145,19 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
     perAction,
     units: 'mm',
   }
+}
+
+/**
+ * The clip at `fps`, filmed whole by one static camera: the camera-space truth and the 2D track a
+ * reader of `layout` would give (exact, or with moderate detector noise). Null for a clip too short.
+ */
+function filmStatic(clip: MotionClip, rng: Rng, opts: Pick<VideoEvalOptions, 'fps' | 'noise' | 'layout'>): {view: VideoView; keypoints: NDArray; T: number} | null {
+  const world = clip.fps && clip.fps !== opts.fps ? resampleFps(clip.positions, clip.fps, opts.fps) : clip.positions
+  const T = world.shape[0]!
+  if (T < 2) return null
+  const view = sampleVideoView(world, rng, VIDEO_VIEW_RANGES, 'static')
+  const keypoints = opts.noise ? addDetectorNoise(view.pixels, rng, EVAL_DETECTOR_NOISE, 0) : withConfidence(view.pixels, 1)
+  return {view, keypoints: imitateLayout(keypoints, opts.layout), T}
 }
 
 /** One track through the pipeline predict runs for this model; `[T, 17, 3]` in model units. */
@@ -219,12 +220,9 @@ export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: rea
   for (const clip of spread(clips, opts.limit)) {
     const label = clip.action === null ? -1 : opts.classes.indexOf(clip.action)
     if (label < 0) throw inputError(`clip's action ${JSON.stringify(clip.action)} is not one of the model's classes (${opts.classes.join(', ')})`, {file: clip.file})
-    const world = clip.fps && clip.fps !== opts.fps ? resampleFps(clip.positions, clip.fps, opts.fps) : clip.positions
-    const T = world.shape[0]!
-    if (T < 2) continue
-    const view = sampleVideoView(world, rng, VIDEO_VIEW_RANGES, 'static')
-    let keypoints = opts.noise ? addDetectorNoise(view.pixels, rng, EVAL_DETECTOR_NOISE, 0) : withFullConfidence(view.pixels)
-    keypoints = imitateLayout(keypoints, opts.layout)
+    const filmed = filmStatic(clip, rng, opts)
+    if (!filmed) continue
+    const {keypoints, T} = filmed
     const windows = clipWindows(T, opts.clipLen, opts.clipLen)
     const channels = opts.noConf ? 2 : 3
     const per = opts.clipLen * NUM_JOINTS * channels

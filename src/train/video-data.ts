@@ -10,6 +10,7 @@
  * right labels (`wave-left-hand` ↔ `wave-right-hand`).
  */
 import {addDetectorNoise, type DetectorNoiseRanges, DETECTOR_NOISE_RANGES} from '../data/augment/detector-noise.js'
+import {withConfidence} from '../data/augment/confidence.js'
 import {flipPoses} from '../data/augment/flip.js'
 import {type InputLayout, rebuildAsLayout} from '../data/augment/input-layout.js'
 import {augment2d, type Augment2dOptions} from '../data/augment/mask.js'
@@ -58,7 +59,7 @@ export function videoSample(clip: MotionClip, rng: Rng, opts: VideoSampleOptions
     input = normalizeWindow(keypoints)
   } catch {
     // Too few confident joints to scale by: the exact projection instead.
-    input = normalizeWindow(withFullConfidence(view.pixels))
+    input = normalizeWindow(withConfidence(view.pixels, 1))
   }
   let target = rootRelativeMetres(view.camera)
   const flipped = opts.flip && rng.next() < 0.5
@@ -115,18 +116,6 @@ export function imitateLayout(keypoints: NDArray, layout: InputLayout): NDArray 
     for (let c = 0; c < 2; c++) d[i + 10 * 3 + c] = (d[i + 9 * 3 + c]! + d[i + 10 * 3 + c]!) / 2
   }
   return {data: d, shape: out.shape}
-}
-
-/** `[..., 2]` pixels → `[..., 3]` with confidence 1. */
-export function withFullConfidence(pixels: NDArray): NDArray {
-  const n = pixels.data.length / 2
-  const out = new Float32Array(n * 3)
-  for (let i = 0; i < n; i++) {
-    out[i * 3] = pixels.data[i * 2]!
-    out[i * 3 + 1] = pixels.data[i * 2 + 1]!
-    out[i * 3 + 2] = 1
-  }
-  return {data: out, shape: [...pixels.shape.slice(0, -1), 3]}
 }
 
 function rootRelativeMetres(camera: NDArray): NDArray {

@@ -35,6 +35,16 @@ export const DETECTOR_NOISE_RANGES: Readonly<DetectorNoiseRanges> = Object.freez
   driftKeysPer100: 12,
 })
 
+/** Moderate detector noise for evaluation: fixed strengths, no outliers or long occlusions. */
+export const EVAL_DETECTOR_NOISE: Readonly<DetectorNoiseRanges> = Object.freeze({
+  drift: [0.008, 0.008] as const,
+  jitter: [0.004, 0.004] as const,
+  outlierRate: [0, 0] as const,
+  dropRate: [0.01, 0.01] as const,
+  occlusionRate: [0, 0] as const,
+  driftKeysPer100: 12,
+})
+
 /** Relative noise per H36M joint: wrists and ankles most, the torso least. */
 const JOINT_NOISE = [0.8, 1, 1.2, 1.5, 1, 1.2, 1.5, 0.8, 0.8, 0.9, 1, 1, 1.3, 1.6, 1, 1.3, 1.6]
 
