@@ -6,12 +6,15 @@ import type {PredictProgress, PredictResult} from '../predict/types.js'
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
 
-Inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
+Video input: an mp4, mov, avi, webm or mkv file (decoded by ffmpeg) or a folder of images is run through the bundled 2D detector (--detector; MoveNet, offline), tracked (stable person ids) and lifted the same way; --save-2d keeps the 2D as AlphaPose JSON, --render out.mp4|.gif|.webp draws the video with the 2D skeletons beside the 3D view.
+Keypoint inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
 Output by the extension of --out: .npy [T,17,3] (as X3D.npy), .json (per frame, joint names, units), .csv (long form), .bvh (Blender). 3D is in camera coordinates (x right, y down, z away), in [-1,1] units by default or pixels with --pixel.
 With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
 
   static override examples = [
     '<%= config.bin %> predict alphapose-results.json --out walk.npy',
+    '<%= config.bin %> predict handshake.mp4 --all-people --out shake.json --save-2d shake.2d.json --render shake.mp4',
+    '<%= config.bin %> predict clip.mov --detector lightning --out clip.bvh --smooth one-euro',
     '<%= config.bin %> predict alphapose-results.json --pixel --video-size 1920x1080 --out walk.json --render walk.gif',
     '<%= config.bin %> predict keypoints.csv --all-people --out people.bvh --smooth one-euro --fps 30',
     '<%= config.bin %> predict run/ --format openpose --person 2 --overlap 27 --out run.csv',
@@ -20,7 +23,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
   ]
 
   static override args = {
-    input: Args.string({description: 'Keypoint file, or an OpenPose folder.', required: true}),
+    input: Args.string({description: 'Video file (mp4, mov, avi, webm, mkv), folder of images, keypoint file, or an OpenPose folder.', required: true}),
   }
 
   static override flags = {
@@ -42,7 +45,11 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     overlap: Flags.integer({description: 'Frames shared by consecutive windows, blended so long videos do not jump at clip boundaries (0 = infer_wild).', min: 0, default: 0, helpGroup: 'WINDOWS'}),
     smooth: Flags.string({description: 'Temporal filter on the 3D output: one-euro (adaptive low-pass, uses --fps) or savgol (Savitzky-Golay, window 9, order 2).', options: ['one-euro', 'savgol'], helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
-    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output).', helpGroup: 'OUTPUT'}),
+    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
+    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest; thunder: one person, most accurate.', options: ['multipose', 'lightning', 'thunder'], helpGroup: 'VIDEO'}),
+    'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
+    'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),
+    ffmpeg: Flags.string({description: 'Video input: the ffmpeg binary (default: $MOTION_FFMPEG, else ffmpeg on PATH, else the one installed with motion).', helpGroup: 'VIDEO'}),
     ...engineFlags,
   }
 
@@ -65,6 +72,16 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
+    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg}
+    const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
+    // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
+    const abort = new AbortController()
+    const onSigint = (): void => {
+      if (abort.signal.aborted) process.exit(130)
+      abort.abort()
+    }
+    process.on('SIGINT', onSigint)
+    let videoBar: ReturnType<typeof progressBar> | undefined
 
     let bar: ReturnType<typeof progressBar> | undefined
     let offsets: number[] = []
@@ -90,9 +107,17 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         fps,
         render: flags.render,
         engine: {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads},
+        video,
+        signal: abort.signal,
       },
       {
+        onVideoFrame: (p) => {
+          if (showProgress && !videoBar) videoBar = progressBar(p.total)
+          videoBar?.update(p.done, `${p.done}/${p.total} frames, ${p.fps.toFixed(1)} frames/s`)
+        },
         onPlan: ({data, selection, windowsPerPerson}) => {
+          videoBar?.done()
+          videoBar = undefined
           const people = data.people.length
           this.info(`input: ${data.file} (${data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
           for (const t of selection.tracks) this.info(`person ${t.id}: ${reasonText(selection.reason)}; detected in ${count(t.detectedFrames, 'frame')}, ${t.filledFrames} filled by interpolation (confidence 0)${t.duplicateFrames ? `, ${t.duplicateFrames} with duplicate detections (best score kept)` : ''}`)
@@ -104,7 +129,22 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         },
         onProgress: (p: PredictProgress) => bar?.update((offsets[p.personIndex] ?? 0) + p.window + 1, `person ${p.person}`),
       },
-    ).finally(() => bar?.done())
+    ).finally(() => {
+      videoBar?.done()
+      bar?.done()
+      process.off('SIGINT', onSigint)
+    })
+
+    if (result.video) {
+      const v = result.video
+      this.info(`video: ${v.source.width}x${v.source.height}, ${v.source.fps} fps, ${count(v.source.frames, 'frame')} decoded; detector ${v.detector.name}; ${count(v.people, 'person', 'people')} tracked${v.droppedTracks ? ` (${v.droppedTracks} short tracks dropped)` : ''}`)
+      if (v.save2d) this.info(`wrote ${v.save2d} (2D, AlphaPose format)`)
+    }
+    if (result.times) {
+      const t = result.times
+      const fps = result.video ? result.video.source.frames / (t.total_ms / 1000) : 0
+      this.info(`times: decode ${t.decode_ms} ms, detect ${t.detect_ms} ms, track ${t.track_ms} ms, model load ${t.setup_ms} ms, lift ${t.lift_ms} ms, write ${t.write_ms} ms; ${(t.total_ms / 1000).toFixed(1)} s in all (${fps.toFixed(1)} frames/s)`)
+    }
 
     this.info(`model: ${result.model.bundled ? 'bundled ' : ''}${result.model.path} (${result.model.backbone} + ${result.model.head})`)
     this.info(`engine: ${result.engine.name}${result.engine.backend ? ` (backend ${result.engine.backend})` : ''}${result.engine.threads ? ` (${result.engine.threads} threads)` : ''}: ${result.engine.reason}`)
@@ -127,8 +167,9 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
       } else if (result.task === 'mesh') this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
-      if (p.render) this.info(`wrote ${p.render}`)
+      if (p.render && !result.video) this.info(`wrote ${p.render}`)
     }
+    if (result.video?.render) this.info(`wrote ${result.video.render}`)
     return {...result}
   }
 }

@@ -1,0 +1,167 @@
+/**
+ * 2D pose detection on decoded frames with the bundled MoveNet models.
+ *
+ * - multipose: the frame (already letterboxed to the model's input by ffmpeg) in one pass; up to
+ *   6 people with boxes. Cost does not grow with the number of people.
+ * - lightning / thunder (one person): a square crop that follows the person, as MoveNet's own
+ *   demos do: the first crop is the whole frame, each next one the previous keypoints' box, enlarged;
+ *   after a lost frame it starts from the whole frame again.
+ *
+ * Keypoints come back in the ORIGINAL video's pixels, COCO-17 order, with MoveNet's scores.
+ */
+import * as tf from '@tensorflow/tfjs'
+
+import {DETECTORS, loadDetector, type DetectorName, type DetectorSpec} from './detector-models.js'
+
+/** One person in one frame. */
+export interface PoseDetection {
+  /** COCO-17 x, y (video pixels), score; [17 * 3]. */
+  keypoints: Float32Array
+  /** The detector's person score. */
+  score: number
+  /** Box of the person [x1, y1, x2, y2] in video pixels. */
+  box: [number, number, number, number]
+}
+
+/** A decoded frame: RGB bytes of width x height, the video scaled by `scale` (then padded). */
+export interface DecodedFrame {
+  rgb: Uint8Array
+  width: number
+  height: number
+  /** decoded pixels per video pixel */
+  scale: number
+}
+
+export const NUM_COCO = 17
+/** Multipose people below this score are dropped (MoveNet's documented default). */
+export const MIN_PERSON_SCORE = 0.25
+/** A keypoint counts as seen at this score or above. */
+export const MIN_KEYPOINT_SCORE = 0.3
+
+export interface Detector {
+  spec: DetectorSpec
+  detect(frame: DecodedFrame): Promise<PoseDetection[]>
+  /** Forgets the followed crop (single-person models), e.g. between videos. */
+  reset(): void
+}
+
+export async function createDetector(name: DetectorName): Promise<Detector> {
+  const spec = DETECTORS[name]
+  const model = await loadDetector(name)
+  return spec.kind === 'multi' ? multiDetector(spec, model) : singleDetector(spec, model)
+}
+
+function multiDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
+  return {
+    spec,
+    reset() {},
+    async detect(frame) {
+      // [1, H, W, 3] int32 → [1, 6, 56]: 17 x (y, x, score) in [0, 1] of the input, then ymin, xmin, ymax, xmax, score
+      const out = tf.tidy(() => model.execute(tf.tensor4d(Int32Array.from(frame.rgb), [1, frame.height, frame.width, 3], 'int32')) as tf.Tensor)
+      const values = await out.data()
+      out.dispose()
+      const people: PoseDetection[] = []
+      for (let p = 0; p < 6; p++) {
+        const row = p * 56
+        const score = values[row + 55]!
+        if (score < MIN_PERSON_SCORE) continue
+        const keypoints = new Float32Array(NUM_COCO * 3)
+        for (let j = 0; j < NUM_COCO; j++) {
+          keypoints[j * 3] = (values[row + j * 3 + 1]! * frame.width) / frame.scale
+          keypoints[j * 3 + 1] = (values[row + j * 3]! * frame.height) / frame.scale
+          keypoints[j * 3 + 2] = values[row + j * 3 + 2]!
+        }
+        const box: PoseDetection['box'] = [
+          (values[row + 52]! * frame.width) / frame.scale,
+          (values[row + 51]! * frame.height) / frame.scale,
+          (values[row + 54]! * frame.width) / frame.scale,
+          (values[row + 53]! * frame.height) / frame.scale,
+        ]
+        people.push({keypoints, score, box})
+      }
+      return people
+    },
+  }
+}
+
+/** A square crop [y1, x1, y2, x2] in decoded pixels. */
+type Crop = [number, number, number, number]
+
+function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
+  let crop: Crop | undefined
+  return {
+    spec,
+    reset() {
+      crop = undefined
+    },
+    async detect(frame) {
+      const region = crop ?? wholeFrame(frame)
+      const size = spec.inputSize
+      // [1, H, W, 3] frame → [1, size, size, 3] crop (outside the frame: black) → [1, 1, 17, 3] y, x, score in the crop
+      const out = tf.tidy(() => {
+        const image = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3])
+        const box = tf.tensor2d([[region[0] / (frame.height - 1), region[1] / (frame.width - 1), region[2] / (frame.height - 1), region[3] / (frame.width - 1)]])
+        const input = tf.image.cropAndResize(image, box, [0], [size, size]).toInt()
+        return model.execute(input) as tf.Tensor
+      })
+      const values = await out.data()
+      out.dispose()
+      const keypoints = new Float32Array(NUM_COCO * 3)
+      let seen = 0
+      let total = 0
+      for (let j = 0; j < NUM_COCO; j++) {
+        const y = region[0] + values[j * 3]! * (region[2] - region[0])
+        const x = region[1] + values[j * 3 + 1]! * (region[3] - region[1])
+        const s = values[j * 3 + 2]!
+        keypoints[j * 3] = x / frame.scale
+        keypoints[j * 3 + 1] = y / frame.scale
+        keypoints[j * 3 + 2] = s
+        total += s
+        if (s >= MIN_KEYPOINT_SCORE) seen++
+      }
+      const score = total / NUM_COCO
+      const found = seen >= 5 && score >= 0.2
+      crop = found ? followCrop(keypoints, frame) : undefined
+      if (!found) return []
+      return [{keypoints, score, box: keypointBox(keypoints)}]
+    },
+  }
+}
+
+/** The square around the whole frame's content (the letterbox the decoder made is not content). */
+function wholeFrame(frame: DecodedFrame): Crop {
+  const h = frame.height
+  const w = frame.width
+  const side = Math.max(h, w)
+  const cy = h / 2
+  const cx = w / 2
+  return [cy - side / 2, cx - side / 2, cy + side / 2, cx + side / 2]
+}
+
+/** The next crop: the seen keypoints' box in decoded pixels, squared and enlarged 1.5 times (at least 1/4 of the frame). */
+function followCrop(keypoints: Float32Array, frame: DecodedFrame): Crop {
+  const [x1, y1, x2, y2] = keypointBox(keypoints).map((v) => v * frame.scale) as [number, number, number, number]
+  const side = Math.max(x2 - x1, y2 - y1, Math.max(frame.width, frame.height) / 4) * 1.5
+  const cx = (x1 + x2) / 2
+  const cy = (y1 + y2) / 2
+  return [cy - side / 2, cx - side / 2, cy + side / 2, cx + side / 2]
+}
+
+/** Box [x1, y1, x2, y2] of the keypoints seen (all of them if none is). */
+export function keypointBox(keypoints: Float32Array): [number, number, number, number] {
+  let x1 = Infinity
+  let y1 = Infinity
+  let x2 = -Infinity
+  let y2 = -Infinity
+  for (const pass of [MIN_KEYPOINT_SCORE, -Infinity]) {
+    for (let j = 0; j < NUM_COCO; j++) {
+      if (keypoints[j * 3 + 2]! < pass) continue
+      x1 = Math.min(x1, keypoints[j * 3]!)
+      y1 = Math.min(y1, keypoints[j * 3 + 1]!)
+      x2 = Math.max(x2, keypoints[j * 3]!)
+      y2 = Math.max(y2, keypoints[j * 3 + 1]!)
+    }
+    if (x1 !== Infinity) break
+  }
+  return [x1, y1, x2, y2]
+}
