@@ -47,6 +47,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
     render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
     detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest; thunder: one person, most accurate.', options: ['multipose', 'lightning', 'thunder'], helpGroup: 'VIDEO'}),
+    'detector-size': Flags.integer({description: 'Video input, multipose: the longer side of the detector input in pixels (a multiple of 32; default 256). Larger finds people who are small in the frame (a sports court), at about the square of the cost.', helpGroup: 'VIDEO'}),
     'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
     'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),
     ffmpeg: Flags.string({description: 'Video input: the ffmpeg binary (default: $MOTION_FFMPEG, else ffmpeg on PATH, else the one installed with motion).', helpGroup: 'VIDEO'}),
@@ -72,7 +73,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
-    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg}
+    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
     const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
     // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
     const abort = new AbortController()

@@ -4,7 +4,7 @@
  * Refuses, with a one-line data-quality error (exit 4), videos where nobody is found and videos
  * that show only partial bodies (a close-up), since lifting needs hips and legs.
  */
-import {dataQualityError, MotionError} from '../errors.js'
+import {dataQualityError, inputError, MotionError} from '../errors.js'
 import {selectBackend} from '../model/tfjs/backend.js'
 import {toAlphaPose, type AlphaPoseRecord, type TrackedDetection} from './alphapose.js'
 import {createDetector, MIN_KEYPOINT_SCORE} from './detect.js'
@@ -23,6 +23,8 @@ export interface VideoDetectOptions {
   fps?: number
   /** Decode at most this many frames. */
   maxFrames?: number
+  /** multipose: the longer side of its input (a multiple of 32; default 256). Larger finds smaller people, slower. */
+  inputSize?: number
   signal?: AbortSignal
   onFrame?(p: VideoProgress): void
 }
@@ -67,6 +69,12 @@ export function interrupted(): MotionError {
 export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetections> {
   const name = o.detector ?? DEFAULT_DETECTOR
   const spec = DETECTORS[name]
+  if (o.inputSize !== undefined && (spec.kind !== 'multi' || !(Number.isInteger(o.inputSize) && o.inputSize >= 128 && o.inputSize % 32 === 0))) {
+    throw inputError(spec.kind === 'multi' ? `--detector-size must be a multiple of 32 from 128 up, got ${o.inputSize}` : `--detector-size sets the multipose input; ${name} takes a fixed ${spec.inputSize} x ${spec.inputSize} crop`, {
+      hint: spec.kind === 'multi' ? 'e.g. --detector-size 384 for people small in the frame' : 'drop --detector-size, or use --detector multipose',
+    })
+  }
+  const decodeSize = spec.kind === 'multi' ? (o.inputSize ?? spec.decodeSize) : spec.decodeSize
   const source = await openSource(o.input, {ffmpeg: o.ffmpeg, fps: o.fps})
   await selectBackend()
   const detector = await createDetector(name)
@@ -77,7 +85,7 @@ export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetection
   const total = o.maxFrames ? Math.min(o.maxFrames, source.frameEstimate) : source.frameEstimate
   const started = performance.now()
   let frame = 0
-  const frames = source.frames({longSide: spec.decodeSize, multiple: spec.kind === 'multi' ? 32 : 1, maxFrames: o.maxFrames})
+  const frames = source.frames({longSide: decodeSize, multiple: spec.kind === 'multi' ? 32 : 1, maxFrames: o.maxFrames})
   try {
     for (;;) {
       if (o.signal?.aborted) throw interrupted()
@@ -104,7 +112,7 @@ export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetection
   times.track_ms += performance.now() - t
   return {
     source: {kind: source.kind, file: o.input, width: source.width, height: source.height, fps: source.fps, frames: frame, ffmpeg: source.ffmpeg ?? null},
-    detector: {name, description: spec.description, inputSize: spec.inputSize, decodeSize: spec.decodeSize},
+    detector: {name, description: spec.description, inputSize: spec.kind === 'multi' ? decodeSize : spec.inputSize, decodeSize},
     records: toAlphaPose(kept),
     people: new Set(kept.map((d) => d.id)).size,
     droppedTracks: dropped,

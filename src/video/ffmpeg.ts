@@ -116,13 +116,14 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes `file` to raw RGB frames of width x height x 3 bytes, yielded one at a time. Stopping the
+ * Decodes `file` to raw RGB frames (each decoded frame once: -vsync 0, so ffmpeg neither duplicates
+ * nor drops frames to fit a constant rate) of width x height x 3 bytes, yielded one at a time. Stopping the
  * iteration early (break, an error, an abort) kills ffmpeg. A decode that fails midway is an input
  * error with ffmpeg's last line.
  */
 export async function* decodeFrames(ffmpeg: string, file: string, o: DecodeOptions): AsyncGenerator<Uint8Array> {
   const filter = `scale=${o.scaledWidth}:${o.scaledHeight}:flags=bilinear,pad=${o.width}:${o.height}:0:0:black`
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-an', '-sn', '-vf', filter, ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1']
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-an', '-sn', '-vf', filter, '-vsync', '0', ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1']
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(ffmpeg, args, {stdio: ['ignore', 'pipe', 'pipe']})
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {

@@ -23,6 +23,8 @@ export interface VideoInputOptions {
   ffmpeg?: string
   /** Decode at most this many frames. */
   maxFrames?: number
+  /** multipose input size (--detector-size). */
+  inputSize?: number
   /** Write the tracked 2D as AlphaPose JSON here. */
   save2d?: string
 }
@@ -49,7 +51,7 @@ export interface VideoKeypoints {
 }
 
 export async function readVideoKeypoints(input: string, o: VideoInputOptions & {fps?: number; signal?: AbortSignal; onFrame?(p: VideoProgress): void}): Promise<VideoKeypoints> {
-  const detections = await detectVideo({input, detector: o.detector, ffmpeg: o.ffmpeg, fps: o.fps, maxFrames: o.maxFrames, signal: o.signal, onFrame: o.onFrame})
+  const detections = await detectVideo({input, detector: o.detector, ffmpeg: o.ffmpeg, fps: o.fps, maxFrames: o.maxFrames, inputSize: o.inputSize, signal: o.signal, onFrame: o.onFrame})
   const data = readAlphaPose(input, detections.records)
   return {data, detections}
 }

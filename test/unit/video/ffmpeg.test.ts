@@ -37,6 +37,13 @@ test('decode: frames scaled to 256x144 and padded to 256x160 inside ffmpeg, stop
   }
 })
 
+test('decode: the whole clip gives exactly its 72 frames (none duplicated to fill a constant rate)', async () => {
+  const ff = await resolveFfmpeg()
+  let n = 0
+  for await (const _ of decodeFrames(ff.path, HANDSHAKE, {width: 32, height: 18, scaledWidth: 32, scaledHeight: 18})) n++
+  assert.equal(n, 72)
+})
+
 test('decode: breaking out early stops ffmpeg (no hang, no error)', async () => {
   const ff = await resolveFfmpeg()
   let n = 0

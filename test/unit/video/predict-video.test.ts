@@ -9,7 +9,7 @@ import path from 'node:path'
 import {test} from 'node:test'
 import sharp from 'sharp'
 import {isMotionError} from '../../../src/errors.js'
-import {runPredict, type PredictOptions} from '../../../src/predict/index.js'
+import {defaultOutput, runPredict, type PredictOptions} from '../../../src/predict/index.js'
 import {ffmpegMake, HANDSHAKE} from '../../helpers/video.js'
 import {tmpDirForTests} from '../../helpers/tmp.js'
 
@@ -85,6 +85,11 @@ test('Ctrl-C while detecting, or once lifting is done: exit 130 and no file', as
     )
     assert.deepEqual(readdirSync(dir), [], `nothing written (${when})`)
   }
+})
+
+test('the default output of a video is NAME.3d.json', () => {
+  assert.equal(defaultOutput('clips/handshake.mp4', '/out'), path.join('/out', 'handshake.3d.json'))
+  assert.equal(defaultOutput('frames', '/out'), path.join('/out', 'frames.3d.json'))
 })
 
 test('bad input: not a video (exit 2)', async () => {
