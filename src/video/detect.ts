@@ -85,7 +85,7 @@ function multiDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
 }
 
 /** A square crop [y1, x1, y2, x2] in decoded pixels. */
-type Crop = [number, number, number, number]
+export type Crop = [number, number, number, number]
 
 function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
   let crop: Crop | undefined
@@ -97,13 +97,9 @@ function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
     async detect(frame) {
       const region = crop ?? wholeFrame(frame)
       const size = spec.inputSize
-      // [1, H, W, 3] frame → [1, size, size, 3] crop (outside the frame: black) → [1, 1, 17, 3] y, x, score in the crop
-      const out = tf.tidy(() => {
-        const image = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3])
-        const box = tf.tensor2d([[region[0] / (frame.height - 1), region[1] / (frame.width - 1), region[2] / (frame.height - 1), region[3] / (frame.width - 1)]])
-        const input = tf.image.cropAndResize(image, box, [0], [size, size]).toInt()
-        return model.execute(input) as tf.Tensor
-      })
+      // [H, W, 3] frame → [1, size, size, 3] crop (outside the frame: black) → [1, 1, 17, 3] y, x, score in the crop
+      const pixels = cropResize(frame, region, size)
+      const out = tf.tidy(() => model.execute(tf.tensor4d(pixels, [1, size, size, 3], 'int32')) as tf.Tensor)
       const values = await out.data()
       out.dispose()
       const keypoints = new Float32Array(NUM_COCO * 3)
@@ -126,6 +122,43 @@ function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
       return [{keypoints, score, box: keypointBox(keypoints)}]
     },
   }
+}
+
+/**
+ * Bilinear crop of `region` (decoded pixels, may reach outside the frame: black there) resized to
+ * size x size, as int32 RGB. Done here rather than with tf.image.cropAndResize, which would first
+ * copy the whole frame into a float tensor.
+ */
+export function cropResize(frame: DecodedFrame, region: Crop, size: number): Int32Array {
+  const out = new Int32Array(size * size * 3)
+  const {rgb, width: w, height: h} = frame
+  const sy = (region[2] - region[0]) / size
+  const sx = (region[3] - region[1]) / size
+  for (let oy = 0; oy < size; oy++) {
+    const y = region[0] + (oy + 0.5) * sy - 0.5
+    if (y < 0 || y > h - 1) continue
+    const y0 = Math.floor(y)
+    const y1 = Math.min(y0 + 1, h - 1)
+    const fy = y - y0
+    for (let ox = 0; ox < size; ox++) {
+      const x = region[1] + (ox + 0.5) * sx - 0.5
+      if (x < 0 || x > w - 1) continue
+      const x0 = Math.floor(x)
+      const x1 = Math.min(x0 + 1, w - 1)
+      const fx = x - x0
+      const a = (y0 * w + x0) * 3
+      const b = (y0 * w + x1) * 3
+      const c = (y1 * w + x0) * 3
+      const d = (y1 * w + x1) * 3
+      const o = (oy * size + ox) * 3
+      for (let ch = 0; ch < 3; ch++) {
+        const top = rgb[a + ch]! + (rgb[b + ch]! - rgb[a + ch]!) * fx
+        const bottom = rgb[c + ch]! + (rgb[d + ch]! - rgb[c + ch]!) * fx
+        out[o + ch] = Math.round(top + (bottom - top) * fy)
+      }
+    }
+  }
+  return out
 }
 
 /** The square around the whole frame's content (the letterbox the decoder made is not content). */

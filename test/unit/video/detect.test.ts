@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
 import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {createDetector, type PoseDetection} from '../../../src/video/detect.js'
+import {createDetector, cropResize, type PoseDetection} from '../../../src/video/detect.js'
 import {openSource} from '../../../src/video/source.js'
 import {HANDSHAKE} from '../../helpers/video.js'
 
@@ -64,4 +64,21 @@ test('lightning follows one person: a whole body in frame 0 and, from the crop, 
     assert.ok(p.box[0] > 600 && p.box[2] < 1200, `box ${p.box}`)
     assert.ok(p.box[3] - p.box[1] > 400, 'a whole body is several hundred pixels tall at 1080p')
   }
+})
+
+test('cropResize: the whole frame at its own size is the frame; outside the frame is black; halves sample the right pixels', () => {
+  // 4x2 frame, pixel (x, y) = [10x + y, 100 + y, 7]
+  const w = 4
+  const h = 2
+  const rgb = new Uint8Array(w * h * 3)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.set([10 * x + y, 100 + y, 7], (y * w + x) * 3)
+  const frame = {rgb, width: w, height: h, scale: 1}
+  // a 4x4 square starting one row above the frame: rows 0 and 3 fall outside
+  const out = cropResize(frame, [-1, 0, 3, 4], 4)
+  assert.deepEqual(Array.from(out.subarray(0, 12)), new Array(12).fill(0), 'row above the frame')
+  assert.deepEqual(Array.from(out.subarray(12, 24)), Array.from(rgb.subarray(0, 12)), 'frame row 0')
+  assert.deepEqual(Array.from(out.subarray(24, 36)), Array.from(rgb.subarray(12, 24)), 'frame row 1')
+  assert.deepEqual(Array.from(out.subarray(36, 48)), new Array(12).fill(0), 'row below the frame')
+  // the right half, 2x2 → 1x1: the mean of x = 2, 3 and y = 0, 1
+  assert.deepEqual(Array.from(cropResize(frame, [0, 2, 2, 4], 1)), [Math.round(25.5), Math.round(100.5), 7])
 })
