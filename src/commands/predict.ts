@@ -75,6 +75,8 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     const out = flags.out ?? predict.defaultOutput(args.input)
     const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
     const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
+    const {isVideoInput} = await import('../video/input-kind.js')
+    const videoInput = flags.format === undefined && (video !== undefined || (await isVideoInput(args.input)))
     // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
     const abort = new AbortController()
     const onSigint = (): void => {
@@ -120,7 +122,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
           videoBar?.done()
           videoBar = undefined
           const people = data.people.length
-          this.info(`input: ${data.file} (${data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
+          this.info(`input: ${data.file} (${videoInput ? 'video, 2D from the bundled detector' : data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
           for (const t of selection.tracks) this.info(`person ${t.id}: ${reasonText(selection.reason)}; detected in ${count(t.detectedFrames, 'frame')}, ${t.filledFrames} filled by interpolation (confidence 0)${t.duplicateFrames ? `, ${t.duplicateFrames} with duplicate detections (best score kept)` : ''}`)
           if (selection.others.length) this.info(`other tracks: ${selection.others.slice(0, 8).map((o) => `${o.id} (${count(o.frames, 'frame')})`).join(', ')}${selection.others.length > 8 ? `, and ${selection.others.length - 8} more` : ''}; choose one with --person ID or use --all-people`)
           if (selection.skipped.length) this.info(`skipped (no confident keypoint): ${selection.skipped.join(', ')}`)

@@ -28,8 +28,9 @@ export interface DecodedFrame {
   rgb: Uint8Array
   width: number
   height: number
-  /** decoded pixels per video pixel */
+  /** decoded pixels per video pixel, across and down (equal but for rounding of the scaled size) */
   scale: number
+  scaleY: number
 }
 
 export const NUM_COCO = 17
@@ -68,14 +69,14 @@ function multiDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
         const keypoints = new Float32Array(NUM_COCO * 3)
         for (let j = 0; j < NUM_COCO; j++) {
           keypoints[j * 3] = (values[row + j * 3 + 1]! * frame.width) / frame.scale
-          keypoints[j * 3 + 1] = (values[row + j * 3]! * frame.height) / frame.scale
+          keypoints[j * 3 + 1] = (values[row + j * 3]! * frame.height) / frame.scaleY
           keypoints[j * 3 + 2] = values[row + j * 3 + 2]!
         }
         const box: PoseDetection['box'] = [
           (values[row + 52]! * frame.width) / frame.scale,
-          (values[row + 51]! * frame.height) / frame.scale,
+          (values[row + 51]! * frame.height) / frame.scaleY,
           (values[row + 54]! * frame.width) / frame.scale,
-          (values[row + 53]! * frame.height) / frame.scale,
+          (values[row + 53]! * frame.height) / frame.scaleY,
         ]
         people.push({keypoints, score, box})
       }
@@ -110,7 +111,7 @@ function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
         const x = region[1] + values[j * 3 + 1]! * (region[3] - region[1])
         const s = values[j * 3 + 2]!
         keypoints[j * 3] = x / frame.scale
-        keypoints[j * 3 + 1] = y / frame.scale
+        keypoints[j * 3 + 1] = y / frame.scaleY
         keypoints[j * 3 + 2] = s
         total += s
         if (s >= MIN_KEYPOINT_SCORE) seen++
@@ -173,7 +174,8 @@ function wholeFrame(frame: DecodedFrame): Crop {
 
 /** The next crop: the seen keypoints' box in decoded pixels, squared and enlarged 1.5 times (at least 1/4 of the frame). */
 function followCrop(keypoints: Float32Array, frame: DecodedFrame): Crop {
-  const [x1, y1, x2, y2] = keypointBox(keypoints).map((v) => v * frame.scale) as [number, number, number, number]
+  const box = keypointBox(keypoints)
+  const [x1, y1, x2, y2] = [box[0] * frame.scale, box[1] * frame.scaleY, box[2] * frame.scale, box[3] * frame.scaleY]
   const side = Math.max(x2 - x1, y2 - y1, Math.max(frame.width, frame.height) / 4) * 1.5
   const cx = (x1 + x2) / 2
   const cy = (y1 + y2) / 2

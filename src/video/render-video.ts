@@ -39,7 +39,7 @@ export interface VideoRenderOptions {
 
 export async function renderVideo(o: VideoRenderOptions): Promise<{width: number; height: number; frames: number}> {
   const ext = path.extname(o.file).toLowerCase()
-  const frames = o.source.frames({longSide: Math.round((RENDER_HEIGHT * Math.max(o.source.width, o.source.height)) / o.source.height), maxFrames: o.maxFrames})
+  const frames = o.source.frames({longSide: Math.round((RENDER_HEIGHT * Math.max(o.source.width, o.source.height)) / o.source.height), maxFrames: o.maxFrames, even: true})
   const first = await frames.next()
   if (first.done) throw inputError('the video has no frames to draw', {file: o.source.file})
   const {width: vw, height: vh, scale} = first.value

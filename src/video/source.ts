@@ -32,6 +32,8 @@ export interface FrameSize {
   /** Pad width and height up to a multiple of this (default 1: no padding). */
   multiple?: number
   maxFrames?: number
+  /** Even scaled sizes (for encoders that subsample colour). */
+  even?: boolean
 }
 
 export async function openSource(input: string, opts: {ffmpeg?: string; fps?: number} = {}): Promise<FrameSource> {
@@ -53,7 +55,7 @@ async function openVideo(file: string, explicitFfmpeg: string | undefined): Prom
     ffmpeg: ffmpeg.path,
     async *frames(size) {
       const g = geometry(info.width, info.height, size)
-      for await (const rgb of decodeFrames(ffmpeg.path, file, {...g, maxFrames: size.maxFrames})) yield {rgb, width: g.width, height: g.height, scale: g.scale}
+      for await (const rgb of decodeFrames(ffmpeg.path, file, {...g, maxFrames: size.maxFrames})) yield {rgb, width: g.width, height: g.height, scale: g.scale, scaleY: g.scaleY}
     },
   }
 }
@@ -89,18 +91,18 @@ async function openImages(dir: string, fps: number | undefined): Promise<FrameSo
             throw inputError(`cannot read image ${name}: ${err.message.split('\n')[0]}`, {file: dir})
           })
         if (data.info.channels !== 3) throw dataQualityError(`image ${name} has ${data.info.channels} channels, not RGB`, {file: dir})
-        yield {rgb: new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength), width: g.width, height: g.height, scale: g.scale}
+        yield {rgb: new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength), width: g.width, height: g.height, scale: g.scale, scaleY: g.scaleY}
       }
     },
   }
 }
 
 /** Scaled and padded size for a frame size request. Never enlarges the video. */
-export function geometry(width: number, height: number, size: FrameSize): {width: number; height: number; scaledWidth: number; scaledHeight: number; scale: number} {
-  const scale = Math.min(1, size.longSide / Math.max(width, height))
-  // even sizes: some ffmpeg scalers and encoders need them
-  const scaledWidth = Math.max(2, Math.round((width * scale) / 2) * 2)
-  const scaledHeight = Math.max(2, Math.round((height * scale) / 2) * 2)
+export function geometry(width: number, height: number, size: FrameSize): {width: number; height: number; scaledWidth: number; scaledHeight: number; scale: number; scaleY: number} {
+  const factor = Math.min(1, size.longSide / Math.max(width, height))
+  const step = size.even ? 2 : 1
+  const scaledWidth = Math.max(step, Math.round((width * factor) / step) * step)
+  const scaledHeight = Math.max(step, Math.round((height * factor) / step) * step)
   const m = size.multiple ?? 1
-  return {width: Math.ceil(scaledWidth / m) * m, height: Math.ceil(scaledHeight / m) * m, scaledWidth, scaledHeight, scale: scaledWidth / width}
+  return {width: Math.ceil(scaledWidth / m) * m, height: Math.ceil(scaledHeight / m) * m, scaledWidth, scaledHeight, scale: scaledWidth / width, scaleY: scaledHeight / height}
 }

@@ -72,7 +72,7 @@ test('cropResize: the whole frame at its own size is the frame; outside the fram
   const h = 2
   const rgb = new Uint8Array(w * h * 3)
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.set([10 * x + y, 100 + y, 7], (y * w + x) * 3)
-  const frame = {rgb, width: w, height: h, scale: 1}
+  const frame = {rgb, width: w, height: h, scale: 1, scaleY: 1}
   // a 4x4 square starting one row above the frame: rows 0 and 3 fall outside
   const out = cropResize(frame, [-1, 0, 3, 4], 4)
   assert.deepEqual(Array.from(out.subarray(0, 12)), new Array(12).fill(0), 'row above the frame')

@@ -24,7 +24,7 @@ test('probe: the real clip is 1920x1080 at 30 fps, about 72 frames', async () =>
 test('decode: frames scaled to 256x144 and padded to 256x160 inside ffmpeg, stopped after --max-frames', async () => {
   const ff = await resolveFfmpeg()
   const g = geometry(1920, 1080, {longSide: 256, multiple: 32})
-  assert.deepEqual(g, {width: 256, height: 160, scaledWidth: 256, scaledHeight: 144, scale: 256 / 1920})
+  assert.deepEqual(g, {width: 256, height: 160, scaledWidth: 256, scaledHeight: 144, scale: 256 / 1920, scaleY: 144 / 1080})
   const frames: Uint8Array[] = []
   for await (const f of decodeFrames(ff.path, HANDSHAKE, {...g, maxFrames: 3})) frames.push(f)
   assert.equal(frames.length, 3)
