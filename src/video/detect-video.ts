@@ -136,7 +136,7 @@ export function checkPeople(file: string, found: readonly TrackedDetection[], fr
   if (found.length === 0) {
     throw dataQualityError(`no person found in ${frames} frame${frames === 1 ? '' : 's'} (detector ${detector})`, {
       file,
-      hint: 'the whole body must be visible; try --detector thunder for small or unusual figures',
+      hint: detector === 'multipose' ? 'if the people are small in the frame, try --detector-size 512 (the default 256 misses people under about a fifth of the frame height)' : 'try --detector multipose, which searches the whole frame in every frame',
     })
   }
   const seen = (kp: Float32Array, j: number): boolean => kp[j * 3 + 2]! >= MIN_KEYPOINT_SCORE
