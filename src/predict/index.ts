@@ -98,6 +98,11 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     const ctx: TaskContext = {options, data, selection, tracks: selection.tracks, loaded, modelLabel, engine, outputs, hooks: taskHooks}
     const lifting = performance.now()
     const outcome = await entry.run(ctx)
+    if (!video && options.signal?.aborted) {
+      // Ctrl-C while the outputs were being written: take back what this run created
+      await Promise.all(outputs.filter((_, i) => !existed[i]).flatMap((o) => [o.out, o.render]).map((f) => (f ? fsp.rm(f, {force: true}) : undefined)))
+      aborted()
+    }
     const extras = video
       ? await videoMod!.writeVideoExtras({video, options: {...options.video, render: givenOptions.render, signal: options.signal}, predictions, created: outputs.filter((_, i) => !existed[i]).map((o) => o.out)})
       : undefined
