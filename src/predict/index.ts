@@ -100,7 +100,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     const outcome = await entry.run(ctx)
     if (!video && options.signal?.aborted) {
       // Ctrl-C while the outputs were being written: take back what this run created
-      await Promise.all(outputs.filter((_, i) => !existed[i]).flatMap((o) => [o.out, o.render]).map((f) => (f ? fsp.rm(f, {force: true}) : undefined)))
+      await Promise.all(outputs.filter((_, i) => !existed[i]).flatMap((o) => [o.out, o.render]).map((f) => (f ? fsp.rm(f, {force: true}).catch(() => undefined) : undefined)))
       aborted()
     }
     const extras = video
