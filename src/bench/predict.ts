@@ -9,6 +9,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {inputError, modelError} from '../errors.js'
+import {isVideoInput} from '../video/input-kind.js'
 
 export interface PredictTiming {
   mode: 'predict'
@@ -19,6 +20,10 @@ export interface PredictTiming {
   wall_ms_median: number
   wall_ms_min: number
   command: string
+  /** Video input: each stage's median time (ms) as the run reported it (--json), and frames per second end to end. */
+  stages?: Record<string, number>
+  frames?: number
+  fps_end_to_end?: number
 }
 
 export async function timePredict(opts: {file: string; runs: number; bin: string; extraArgs?: readonly string[]}): Promise<PredictTiming> {
@@ -27,9 +32,12 @@ export async function timePredict(opts: {file: string; runs: number; bin: string
   const runJs = path.join(opts.bin, 'bin', 'run.js')
   const dir = await mkdtemp(path.join(os.tmpdir(), 'motion-bench-'))
   const out = path.join(dir, benchOutputName(opts.extraArgs ?? []))
-  const args = [runJs, 'predict', file, '--out', out, ...(opts.extraArgs ?? [])]
+  const video = await isVideoInput(file)
+  const args = [runJs, 'predict', file, '--out', out, ...(opts.extraArgs ?? []), ...(video ? ['--json'] : [])]
   try {
     const times: number[] = []
+    const stageRuns: Record<string, number>[] = []
+    let frames: number | undefined
     for (let i = 0; i < opts.runs; i++) {
       const t0 = performance.now()
       const r = await runChild(process.execPath, args)
@@ -40,6 +48,11 @@ export async function timePredict(opts: {file: string; runs: number; bin: string
         throw modelError(`motion predict failed (exit ${r.code}): ${last || 'no message'}`, {hint: `run it yourself: motion predict ${opts.file} --out ${path.basename(out)}${opts.extraArgs?.length ? ` ${opts.extraArgs.join(' ')}` : ''}`})
       }
       times.push(ms)
+      if (video) {
+        const report = JSON.parse(r.stdout) as {times?: Record<string, number>; video?: {source?: {frames?: number}}}
+        if (report.times) stageRuns.push(report.times)
+        frames = report.video?.source?.frames
+      }
     }
     const sorted = [...times].sort((a, b) => a - b)
     const mid = sorted.length >> 1
@@ -52,22 +65,34 @@ export async function timePredict(opts: {file: string; runs: number; bin: string
       wall_ms_median: Math.round(median),
       wall_ms_min: Math.round(sorted[0]!),
       command: `motion predict ${file} --out ${out}${opts.extraArgs?.length ? ` ${opts.extraArgs.join(' ')}` : ''}`,
+      ...(stageRuns.length ? {stages: Object.fromEntries(Object.keys(stageRuns[0]!).map((k) => [k, medianOf(stageRuns.map((s) => s[k]!))]))} : {}),
+      ...(frames ? {frames, fps_end_to_end: Math.round((frames / (median / 1000)) * 10) / 10} : {}),
     }
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
 }
 
-function runChild(cmd: string, args: readonly string[]): Promise<{code: number; stderr: string}> {
+function medianOf(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2)
+}
+
+function runChild(cmd: string, args: readonly string[]): Promise<{code: number; stderr: string; stdout: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...args], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, FORCE_COLOR: '0'}})
+    const child = spawn(cmd, [...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, FORCE_COLOR: '0'}})
     let stderr = ''
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < 10_000_000) stdout += d.toString()
+    })
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString()
       if (stderr.length > 100_000) stderr = stderr.slice(-50_000)
     })
     child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? -1, stderr}))
+    child.on('close', (code) => resolve({code: code ?? -1, stderr, stdout}))
   })
 }
 

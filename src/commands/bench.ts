@@ -16,6 +16,7 @@ export default class Bench extends BaseCommand {
     '<%= config.bin %> bench --backbone mixste --preset full',
     '<%= config.bin %> bench --train --preset tiny --frames 81 --batch 8 --json',
     '<%= config.bin %> bench --predict ../shared/data/alphapose-real/alphapose-results.json --runs 3',
+    '<%= config.bin %> bench --predict ../shared/data/video-real/handshake.mp4 --predict-args "--detector lightning" --runs 3',
   ]
 
   static override flags = {
@@ -29,7 +30,7 @@ export default class Bench extends BaseCommand {
     seconds: Flags.string({description: 'Time the loop for at least this many seconds (and at least 2 runs); fractions allowed.', default: '10'}),
     train: Flags.boolean({description: 'Time a training step (forward, L1 loss, backward, AdamW) through the ONNX gradient graphs instead (any --backbone).', default: false}),
     predict: Flags.string({
-      description: 'Instead: time `motion predict FILE` end to end (wall time, start-up included) as a user runs it.',
+      description: 'Instead: time `motion predict FILE` end to end (wall time, start-up included) as a user runs it. For a video, also each stage (decode, detect, track, model load, lift, write) and frames/s.',
       exclusive: ['train'],
     }),
     runs: Flags.integer({description: 'Runs of --predict (the median is reported).', min: 1, default: 3}),
@@ -99,6 +100,10 @@ export default class Bench extends BaseCommand {
     this.note(`timing \`motion predict ${[file, ...extraArgs].join(' ')}\` ${runs} time${runs === 1 ? '' : 's'} ...`)
     const r = await timePredict({file, runs, bin: this.config.root, extraArgs})
     this.info(`motion predict ${file}: ${(r.wall_ms_median / 1000).toFixed(2)} s wall time (median of ${r.runs}; start-up included; runs: ${r.wall_ms.map((t) => (t / 1000).toFixed(2)).join(', ')} s)`)
+    if (r.stages) {
+      this.info(`  stages (median ms): ${Object.entries(r.stages).map(([k, v]) => `${k.replace(/_ms$/, '')} ${v}`).join(', ')}`)
+      if (r.frames) this.info(`  ${r.frames} frames: ${r.fps_end_to_end} frames/s end to end (start-up included), ${Math.round((r.frames / (r.stages.total_ms! / 1000)) * 10) / 10} frames/s inside the run`)
+    }
     return {...r}
   }
 }

@@ -6,12 +6,15 @@ import type {PredictProgress, PredictResult} from '../predict/types.js'
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
 
-Inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
+Video input: an mp4, mov, avi, webm or mkv file (decoded by ffmpeg) or a folder of images is run through the bundled 2D detector (--detector; MoveNet, offline), tracked (stable person ids) and lifted the same way; --save-2d keeps the 2D as AlphaPose JSON, --render out.mp4|.gif|.webp draws the video with the 2D skeletons beside the 3D view.
+Keypoint inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
 Output by the extension of --out: .npy [T,17,3] (as X3D.npy), .json (per frame, joint names, units), .csv (long form), .bvh (Blender). 3D is in camera coordinates (x right, y down, z away), in [-1,1] units by default or pixels with --pixel.
 With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
 
   static override examples = [
     '<%= config.bin %> predict alphapose-results.json --out walk.npy',
+    '<%= config.bin %> predict handshake.mp4 --all-people --out shake.json --save-2d shake.2d.json --render shake.mp4',
+    '<%= config.bin %> predict clip.mov --detector lightning --out clip.bvh --smooth one-euro',
     '<%= config.bin %> predict alphapose-results.json --pixel --video-size 1920x1080 --out walk.json --render walk.gif',
     '<%= config.bin %> predict keypoints.csv --all-people --out people.bvh --smooth one-euro --fps 30',
     '<%= config.bin %> predict run/ --format openpose --person 2 --overlap 27 --out run.csv',
@@ -20,7 +23,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
   ]
 
   static override args = {
-    input: Args.string({description: 'Keypoint file, or an OpenPose folder.', required: true}),
+    input: Args.string({description: 'Video file (mp4, mov, avi, webm, mkv), folder of images, keypoint file, or an OpenPose folder.', required: true}),
   }
 
   static override flags = {
@@ -43,7 +46,12 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     smooth: Flags.string({description: 'Temporal filter on the 3D output: one-euro (adaptive low-pass, uses --fps) or savgol (Savitzky-Golay, window 9, order 2).', options: ['one-euro', 'savgol'], helpGroup: 'OUTPUT'}),
     skeleton: Flags.string({description: 'raw: the network output as it is; rigid: fit each person\'s bone lengths over the track (per-bone median, left and right averaged) and write a constant-length skeleton with the same bone directions (BVH output always uses this fit).', options: ['raw', 'rigid'], default: 'raw', helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
-    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output).', helpGroup: 'OUTPUT'}),
+    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
+    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest; thunder: one person, most accurate.', options: ['multipose', 'lightning', 'thunder'], helpGroup: 'VIDEO'}),
+    'detector-size': Flags.integer({description: 'Video input, multipose: the longer side of the detector input in pixels (a multiple of 32; default 256). Larger finds people who are small in the frame (a sports court), at about the square of the cost.', helpGroup: 'VIDEO'}),
+    'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
+    'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),
+    ffmpeg: Flags.string({description: 'Video input: the ffmpeg binary (default: $MOTION_FFMPEG, else ffmpeg on PATH, else the one installed with motion).', helpGroup: 'VIDEO'}),
     ...engineFlags,
   }
 
@@ -66,6 +74,18 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
+    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
+    const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
+    const {isVideoInput} = await import('../video/input-kind.js')
+    const videoInput = flags.format === undefined && (video !== undefined || (await isVideoInput(args.input)))
+    // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
+    const abort = new AbortController()
+    const onSigint = (): void => {
+      if (abort.signal.aborted) process.exit(130)
+      abort.abort()
+    }
+    process.on('SIGINT', onSigint)
+    let videoBar: ReturnType<typeof progressBar> | undefined
 
     let bar: ReturnType<typeof progressBar> | undefined
     let offsets: number[] = []
@@ -92,11 +112,19 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         fps,
         render: flags.render,
         engine: {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads},
+        video,
+        signal: abort.signal,
       },
       {
+        onVideoFrame: (p) => {
+          if (showProgress && !videoBar) videoBar = progressBar(p.total)
+          videoBar?.update(p.done, `${p.done}/${p.total} frames, ${p.fps.toFixed(1)} frames/s`)
+        },
         onPlan: ({data, selection, windowsPerPerson}) => {
+          videoBar?.done()
+          videoBar = undefined
           const people = data.people.length
-          this.info(`input: ${data.file} (${data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
+          this.info(`input: ${data.file} (${videoInput ? 'video, 2D from the bundled detector' : data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
           for (const t of selection.tracks) this.info(`person ${t.id}: ${reasonText(selection.reason)}; detected in ${count(t.detectedFrames, 'frame')}, ${t.filledFrames} filled by interpolation (confidence 0)${t.duplicateFrames ? `, ${t.duplicateFrames} with duplicate detections (best score kept)` : ''}`)
           if (selection.others.length) this.info(`other tracks: ${selection.others.slice(0, 8).map((o) => `${o.id} (${count(o.frames, 'frame')})`).join(', ')}${selection.others.length > 8 ? `, and ${selection.others.length - 8} more` : ''}; choose one with --person ID or use --all-people`)
           if (selection.skipped.length) this.info(`skipped (no confident keypoint): ${selection.skipped.join(', ')}`)
@@ -106,7 +134,22 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         },
         onProgress: (p: PredictProgress) => bar?.update((offsets[p.personIndex] ?? 0) + p.window + 1, `person ${p.person}`),
       },
-    ).finally(() => bar?.done())
+    ).finally(() => {
+      videoBar?.done()
+      bar?.done()
+      process.off('SIGINT', onSigint)
+    })
+
+    if (result.video) {
+      const v = result.video
+      this.info(`video: ${v.source.width}x${v.source.height}, ${v.source.fps} fps, ${count(v.source.frames, 'frame')} decoded; detector ${v.detector.name}; ${count(v.people, 'person', 'people')} tracked${v.droppedTracks ? ` (${v.droppedTracks} short tracks dropped)` : ''}`)
+      if (v.save2d) this.info(`wrote ${v.save2d} (2D, AlphaPose format)`)
+    }
+    if (result.times) {
+      const t = result.times
+      const fps = result.video ? result.video.source.frames / (t.total_ms / 1000) : 0
+      this.info(`times: decode ${t.decode_ms} ms, detect ${t.detect_ms} ms, track ${t.track_ms} ms, model load ${t.setup_ms} ms, lift ${t.lift_ms} ms, write ${t.write_ms} ms; ${(t.total_ms / 1000).toFixed(1)} s in all (${fps.toFixed(1)} frames/s)`)
+    }
 
     this.info(`model: ${result.model.bundled ? 'bundled ' : ''}${result.model.path} (${result.model.backbone} + ${result.model.head})`)
     this.info(`engine: ${result.engine.name}${result.engine.backend ? ` (backend ${result.engine.backend})` : ''}${result.engine.threads ? ` (${result.engine.threads} threads)` : ''}: ${result.engine.reason}`)
@@ -129,8 +172,9 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
       } else if (result.task === 'mesh') this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
-      if (p.render) this.info(`wrote ${p.render}`)
+      if (p.render && !result.video) this.info(`wrote ${p.render}`)
     }
+    if (result.video?.render) this.info(`wrote ${result.video.render}`)
     return {...result}
   }
 }

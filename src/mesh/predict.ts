@@ -152,6 +152,7 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
     if (renderFile && render) list.push({file: renderFile, write: () => render(seq, renderFile)})
     return list
   })
+  ctx.hooks.onWriting?.()
   await writeAll(writes)
   const people = personResults(ctx)
   return {

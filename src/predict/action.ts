@@ -126,6 +126,7 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
     })
     ctx.hooks.onProgress?.({window: starts.length - 1, windows: starts.length, start: starts[starts.length - 1]!, end: T, finalized: T, person: track.id, personIndex: i, people: tracks.length, frames: T})
   }
+  ctx.hooks.onWriting?.()
   await writeAll(
     predictions.map((pred, i) => {
       const file = ctx.outputs[i]!.out

@@ -3,12 +3,13 @@
  * model (--checkpoint or the bundled one) → pick the engine → run the task (see tasks.ts) → write.
  * Every failure is a MotionError; outputs are written only at the end, all-or-nothing.
  */
+import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
 import {planOverlappedWindows} from '../data/windowed.js'
 import {readKeypoints} from '../data/keypoints/index.js'
 import {selectPeople} from '../data/people.js'
-import {inputError, modelError} from '../errors.js'
+import {inputError, modelError, MotionError} from '../errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import {resolveDefaultModel} from './default-model.js'
@@ -17,21 +18,39 @@ import {liftingStrategy} from './backbones.js'
 import {windowsFor} from './pose3d.js'
 import {clipLength, predictTask} from './tasks.js'
 import type {PredictHooks, PredictOptions, PredictResult, TaskContext} from './types.js'
+import type {Prediction} from '../io/writers/types.js'
+import {isVideoInput} from '../video/input-kind.js'
+import type {VideoKeypoints} from '../video/predict-video.js'
 
 export type {PredictHooks, PredictOptions, PredictProgress, PredictResult, PersonResult} from './types.js'
 export {defaultOutput, personPath, RENDER_OUTPUT_EXTENSIONS} from './outputs.js'
 export {defaultModelPath, MODELS_ENV, modelsDir, packageRoot} from './default-model.js'
 export {PREDICT_TASKS} from './tasks.js'
 
-export async function runPredict(options: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
-  const task = options.task ?? 'pose3d'
+export async function runPredict(givenOptions: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
+  const started = performance.now()
+  const task = givenOptions.task ?? 'pose3d'
   const entry = predictTask(task)
-  checkFlags(options)
+  // Video input (src/video): 2D from the bundled detector; the task itself draws nothing (the video render comes after).
+  const isVideo = givenOptions.format === undefined && (givenOptions.video !== undefined || (await isVideoInput(givenOptions.input)))
+  const videoMod = isVideo ? await import('../video/predict-video.js') : undefined
+  let options = isVideo ? {...givenOptions, render: undefined} : givenOptions
+  checkFlags({...options, pixel: options.pixel && !isVideo})
   const out = path.resolve(options.out)
   const render = options.render !== undefined ? path.resolve(options.render) : undefined
   await (entry.checkOutputs ?? checkOutputs)(out, render)
 
-  const data = await readKeypoints(options.input, {format: options.format})
+  let video: VideoKeypoints | undefined
+  if (isVideo) {
+    if (givenOptions.render !== undefined && task !== 'pose3d') throw inputError(`--render draws 3D poses; --task ${task} on a video has none to draw`, {hint: 'drop --render'})
+    await videoMod!.checkVideoOutputs({save2d: givenOptions.video?.save2d, render: givenOptions.render, out})
+    video = await videoMod!.readVideoKeypoints(options.input, {...options.video, fps: options.fps, signal: options.signal, onFrame: hooks.onVideoFrame})
+    const src = video.detections.source
+    // the video knows its size and rate: --pixel needs no --video-size, outputs get the real fps
+    options = {...options, fps: options.fps ?? src.fps, videoSize: options.videoSize ?? (options.pixel ? [src.width, src.height] : undefined)}
+  }
+  const detected = performance.now()
+  const data = video?.data ?? (await readKeypoints(options.input, {format: options.format}))
   const selection = selectPeople(data, {person: options.person, all: options.allPeople})
   const checkpoint = options.checkpoint ?? (await resolveDefaultModel(task))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
@@ -59,8 +78,46 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
 
   const engine = await createEngine(loaded.model, {...options.engine, file: options.input})
   try {
-    const ctx: TaskContext = {options, data, selection, tracks: selection.tracks, loaded, modelLabel, engine, outputs, hooks}
+    const predictions: Prediction[] = []
+    let writing: number | undefined
+    const existed = await Promise.all(outputs.map((o) => pathExists(o.out)))
+    const aborted = (): void => {
+      if (options.signal?.aborted) throw new MotionError('interrupted', 'interrupted; nothing was written')
+    }
+    const taskHooks: PredictHooks = {
+      ...hooks,
+      onProgress: (p) => {
+        aborted()
+        hooks.onProgress?.(p)
+      },
+      onPrediction: (pred, i) => {
+        predictions[i] = pred
+        hooks.onPrediction?.(pred, i)
+      },
+      onWriting: () => {
+        aborted()
+        writing = performance.now()
+        hooks.onWriting?.()
+      },
+    }
+    const ctx: TaskContext = {options, data, selection, tracks: selection.tracks, loaded, modelLabel, engine, outputs, hooks: taskHooks}
+    const lifting = performance.now()
     const outcome = await entry.run(ctx)
+    if (!video && options.signal?.aborted) {
+      // Ctrl-C while the outputs were being written: take back what this run created
+      await Promise.all(outputs.filter((_, i) => !existed[i]).flatMap((o) => [o.out, o.render]).map((f) => (f ? fsp.rm(f, {force: true}).catch(() => undefined) : undefined)))
+      aborted()
+    }
+    const extras = video
+      ? await videoMod!.writeVideoExtras({video, options: {...options.video, render: givenOptions.render, signal: options.signal}, predictions, created: outputs.filter((_, i) => !existed[i]).map((o) => o.out)})
+      : undefined
+    if (extras?.render) outcome.people.forEach((p) => (p.render = extras.render))
+    const done = performance.now()
+    const videoReport = video && extras ? {source: video.detections.source, detector: video.detections.detector, people: video.detections.people, droppedTracks: video.detections.droppedTracks, ...extras} : undefined
+    const vt = video?.detections.times
+    const times = vt
+      ? {...vt, lift_ms: Math.round((writing ?? done) - lifting), write_ms: Math.round(done - (writing ?? done)), total_ms: Math.round(done - started), setup_ms: Math.round(lifting - detected)}
+      : undefined
     return {
       task,
       input: path.resolve(options.input),
@@ -75,10 +132,16 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
       model: {path: loaded.source.path, bundled, kind: loaded.source.kind, backbone: loaded.model.backbone.name, head: loaded.model.head.name, ...(loaded.outputUnits ? {outputUnits: loaded.outputUnits} : {})},
       engine: {name: engine.name, reason: engine.reason, backend: engine.backend ?? null, threads: engine.threads ?? null},
       options: outcome.options,
+      ...(videoReport ? {video: videoReport} : {}),
+      ...(times ? {times} : {}),
     }
   } finally {
     await engine.dispose()
   }
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  return Boolean(await fsp.stat(file).catch(() => undefined))
 }
 
 /** Flag combinations that cannot work, caught before anything is read. */

@@ -18,7 +18,7 @@ export const RENDER_OUTPUT_EXTENSIONS = ['.png', '.gif', '.webp'] as const
 /** The default --out for an input: `<input name>.3d.json` in the current folder. */
 export function defaultOutput(input: string, cwd = process.cwd()): string {
   const base = path.basename(path.resolve(input))
-  const stem = base.replace(/\.(json|csv|npy|npz)$/i, '')
+  const stem = base.replace(/\.(json|csv|npy|npz|mp4|mov|avi|webm|mkv|m4v)$/i, '')
   return path.join(cwd, `${stem}.3d.json`)
 }
 

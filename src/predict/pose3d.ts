@@ -75,6 +75,8 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
     })
   }
 
+  predictions.forEach((pred, i) => ctx.hooks.onPrediction?.(pred, i))
+  ctx.hooks.onWriting?.()
   const render = o.render !== undefined ? (await import('../render/index.js')).renderPrediction : undefined
   const writes = predictions.flatMap((pred, i) => {
     const {out, render: renderFile} = ctx.outputs[i]!

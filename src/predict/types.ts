@@ -9,6 +9,9 @@ import type {PoseUnits} from '../io/writers/types.js'
 import type {EngineOptions, InferenceEngine} from '../model/engine.js'
 import type {LoadedModel} from '../model/load.js'
 import type {OutputUnits} from '../model/units.js'
+import type {Prediction} from '../io/writers/types.js'
+import type {VideoDetections, VideoProgress} from '../video/detect-video.js'
+import type {VideoInputOptions} from '../video/predict-video.js'
 
 export interface PredictOptions {
   /** Keypoint file or OpenPose folder. */
@@ -48,6 +51,10 @@ export interface PredictOptions {
   /** Picture of the result: .png contact sheet, .gif / .webp animation. */
   render?: string
   engine?: EngineOptions
+  /** Video input (a video file or a folder of images; see src/video): detector, ffmpeg, --save-2d. */
+  video?: VideoInputOptions
+  /** Stops the run (Ctrl-C): nothing is written, or what was written is removed. */
+  signal?: AbortSignal
 }
 
 /** Progress of one person's windows. */
@@ -64,6 +71,24 @@ export interface PredictHooks {
   onProgress?(progress: PredictProgress): void
   /** Called once the input is read and people chosen, before the model runs. */
   onPlan?(plan: {data: KeypointData; selection: PeopleSelection; windowsPerPerson: number[]}): void
+  /** Video input: after each frame is decoded, detected and tracked. */
+  onVideoFrame?(progress: VideoProgress): void
+  /** Called by the pose3d task with each person's prediction, before anything is written. */
+  onPrediction?(prediction: Prediction, index: number): void
+  /** Called by a task when it starts writing its outputs (ends the lift stage). */
+  onWriting?(): void
+}
+
+/** Milliseconds per stage of a video run (decode and detect overlap: ffmpeg decodes ahead). */
+export interface StageTimes {
+  decode_ms: number
+  detect_ms: number
+  track_ms: number
+  lift_ms: number
+  write_ms: number
+  /** Model load and engine start between detection and lifting. */
+  setup_ms: number
+  total_ms: number
 }
 
 export interface PersonResult {
@@ -108,6 +133,10 @@ export interface PredictResult {
   model: {path: string; bundled: boolean; kind: string; backbone: string; head: string; outputUnits?: OutputUnits}
   engine: {name: string; reason: string; backend: string | null; threads: number | null}
   options: Record<string, unknown>
+  /** Video input: the source, the detector, people found, and --save-2d / --render files. */
+  video?: Omit<VideoDetections, 'records' | 'times'> & {save2d: string | null; render: string | null}
+  /** Video input: time per stage. */
+  times?: StageTimes
 }
 
 /** What the orchestration hands a task runner: input read, people chosen, model loaded, engine ready. */
