@@ -26,6 +26,8 @@ import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult
 export interface ModelEvalOptions {
   task?: 'pose3d' | 'action'
   checkpoint?: string
+  /** Class names of the checkpoint (e.g. a model folder's classes.json); a run's own win. */
+  classes?: string[]
   run?: string
   data: string
   split: string
@@ -71,7 +73,7 @@ export interface ModelEvalResult {
 export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalResult> {
   if (!opts.checkpoint && !opts.run) throw inputError('give --checkpoint (a model) or --run (a training run folder)')
   let modelPath: string
-  let classes: string[] | undefined
+  let classes: string[] | undefined = opts.classes
   let flip = Boolean(opts.config.flip)
   let layout = inputLayoutOf(opts.config)
   let persons = opts.persons
