@@ -3,6 +3,7 @@
  * model (--checkpoint or the bundled one) → pick the engine → run the task (see tasks.ts) → write.
  * Every failure is a MotionError; outputs are written only at the end, all-or-nothing.
  */
+import {bundledModelLabel, displayPath} from '../outputs/display-path.js'
 import path from 'node:path'
 
 import {readKeypoints} from '../data/keypoints/index.js'
@@ -38,7 +39,7 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
     throw modelError(`is a ${loaded.task} model; predict --task ${task} needs a ${task} model`, {file: checkpoint, hint: `use --task ${loaded.task}, or a ${task} checkpoint`})
   }
   const bundled = options.checkpoint === undefined
-  const modelLabel = bundled ? `bundled ${path.basename(path.dirname(checkpoint))}/${path.basename(checkpoint)}` : path.resolve(checkpoint)
+  const modelLabel = bundled ? bundledModelLabel(task) : displayPath(checkpoint)
 
   const many = selection.tracks.length > 1 || options.allPeople === true
   const outputs = selection.tracks.map((t) => ({

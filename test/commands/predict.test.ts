@@ -112,10 +112,10 @@ describe('every output format is written and reads back', {concurrency: 2}, () =
     const png = path.join(tmp, 'fmt.png')
     const r = await runCli(['predict', input, ...tinyModel, '--person', '1', '--out', out, '--render', png])
     assert.equal(r.code, 0, r.stderr)
-    const json = JSON.parse(readFileSync(out, 'utf8')) as {units: string; joints: string[]; person: string; coordinates: string; options: {clipLen: number}; frames: {frame: number; joints: number[][]}[]}
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {units: string; joints: string[]; person: number; coordinates: string; options: {clipLen: number}; frames: {frame: number; joints: number[][]}[]}
     assert.equal(json.units, 'normalized')
     assert.deepEqual(json.joints, [...H36M_JOINTS])
-    assert.equal(json.person, '1')
+    assert.equal(json.person, 1)
     assert.match(json.coordinates, /x right, y down/)
     assert.equal(json.options.clipLen, 27)
     assert.equal(json.frames.length, 60)
