@@ -3,10 +3,10 @@
  * model (--checkpoint or the bundled one) → pick the engine → run the task (see tasks.ts) → write.
  * Every failure is a MotionError; outputs are written only at the end, all-or-nothing.
  */
+import {readPredictInput} from '../inputs/normalised-landmarks.js'
 import {bundledModelLabel, displayPath} from '../outputs/display-path.js'
 import path from 'node:path'
 
-import {readKeypoints} from '../data/keypoints/index.js'
 import {selectPeople} from '../data/people.js'
 import {inputError, modelError} from '../errors.js'
 import {createEngine} from '../model/engine.js'
@@ -31,7 +31,7 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
   const render = options.render !== undefined ? path.resolve(options.render) : undefined
   await (entry.checkOutputs ?? checkOutputs)(out, render)
 
-  const data = await readKeypoints(options.input, {format: options.format})
+  const {data, videoSizeUsed} = await readPredictInput(options.input, {format: options.format, videoSize: options.videoSize})
   const selection = selectPeople(data, {person: options.person, all: options.allPeople})
   const checkpoint = options.checkpoint ?? (await resolveDefaultModel(task))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
@@ -49,7 +49,7 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
   const ctxBase = {options, loaded}
   const clipLen = clipLength(ctxBase)
   const strategy = liftingStrategy(loaded.model, loaded.outputUnits)
-  if (options.videoSize && !options.pixel && !strategy) throw inputError('--video-size is only used with --pixel', {hint: 'add --pixel, or drop --video-size'})
+  if (options.videoSize && !options.pixel && !strategy && !videoSizeUsed) throw inputError('--video-size is only used with --pixel', {hint: 'add --pixel, or drop --video-size'})
   const windows = (frames: number): number => (strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0))
   hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!))})
 
