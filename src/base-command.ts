@@ -4,6 +4,7 @@
  * Commands stay thin: parse flags, build a Config, call one function in src/, report the result.
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
+import {describeUsageError} from './cli/usage-error.js'
 import {ExitCode, isMotionError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -34,7 +35,7 @@ export abstract class BaseCommand extends Command {
     if (isMotionError(err)) {
       const line = `Error: ${err.message}${err.hint ? `\nHint: ${err.hint}` : ''}`
       if (this.jsonEnabled()) {
-        process.stdout.write(`${JSON.stringify({error: {message: err.message, hint: err.hint ?? null, exitCode: err.exitCode}})}\n`)
+        process.stdout.write(`${JSON.stringify({error: {message: err.message, ...(err.hint ? {hint: err.hint} : {}), exitCode: err.exitCode}})}\n`)
       } else {
         process.stderr.write(`${line}\n`)
         if (verbose && err.stack) process.stderr.write(`${err.stack}\n`)
@@ -45,11 +46,14 @@ export abstract class BaseCommand extends Command {
     // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2.
     if (err?.oclif?.exit !== undefined && err.oclif.exit !== 0 && !(err instanceof TypeError)) {
       if (err.oclif.exit === 2 || /Unexpected argument|Nonexistent flag|Missing required|Expected --|Parsing|Unknown flag/i.test(err.message)) {
+        const message = describeUsageError(err.message)
+        const command = [this.config.bin, ...(this.id ?? '').split(':')].filter(Boolean).join(' ')
+        const hint = `run \`${command} --help\` to see the flags and examples`
         if (this.jsonEnabled()) {
-          process.stdout.write(`${JSON.stringify({error: {message: err.message, hint: 'see --help', exitCode: ExitCode.input}})}\n`)
+          process.stdout.write(`${JSON.stringify({error: {message, hint, exitCode: ExitCode.input}})}\n`)
           this.exit(ExitCode.input)
         }
-        process.stderr.write(`Error: ${err.message.split('\n')[0]}\nHint: run with --help to see the flags and examples.\n`)
+        process.stderr.write(`Error: ${message}\nHint: ${hint}.\n`)
         this.exit(ExitCode.input)
       }
       throw err

@@ -11,6 +11,7 @@
  * Every foreseeable problem is a model error (exit 3) naming the file; a missing file is an input error.
  */
 
+import {LIMITS} from '../limits/limits.js'
 import {modelError, type MotionError} from '../errors.js'
 import {
   type GlobalRegistry,
@@ -90,7 +91,7 @@ function readZipCheckpoint(bytes: Uint8Array, file: string, fail: (p: string, h?
     storages.set(key, storage)
     return storage
   }
-  return unpickleAt(zip.read(pkl), {file, globals: opts.globals, persistentLoad}).value
+  return unpickleAt(zip.read(pkl, LIMITS.pickleBytes), {file, globals: opts.globals, persistentLoad}).value
 }
 
 function parseStoragePid(pid: PickleValue, ctx: UnpickleContext): {dtype: TorchDType; key: string; rest: PickleValue[]} {

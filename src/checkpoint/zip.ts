@@ -9,6 +9,7 @@
 import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib'
 
 import type {MotionError} from '../errors.js'
+import {checkZipEntryName, checkZipEntrySize, checkZipEntryCount} from '../limits/zip-limits.js'
 
 /** Builds the error to throw: the caller decides the kind (npz → input error, checkpoint → model error). */
 export type ZipFail = (problem: string, hint?: string) => MotionError
@@ -65,10 +66,16 @@ export class ZipArchive {
     return this.entries.has(name)
   }
 
-  /** The uncompressed contents of one entry (a view into the archive for stored entries). */
-  read(name: string): Uint8Array {
+  /**
+   * The uncompressed contents of one entry (a view into the archive for stored entries). Entries
+   * over `maxBytes` (default: LIMITS.zipEntryBytes) are refused before inflating, and inflation
+   * stops at the declared size, so a lying header cannot make it allocate more.
+   */
+  read(name: string, maxBytes?: number): Uint8Array {
     const entry = this.entries.get(name)
     if (!entry) throw this.fail(`the archive has no entry '${name}'`)
+    const tooBig = checkZipEntrySize(entry, maxBytes)
+    if (tooBig) throw this.fail(tooBig)
     const start = this.dataStart(entry)
     const end = start + entry.compressedSize
     if (end > this.bytes.length) {
@@ -80,7 +87,7 @@ export class ZipArchive {
       data = raw
     } else if (entry.method === 8) {
       try {
-        data = new Uint8Array(inflateRawSync(raw))
+        data = new Uint8Array(inflateRawSync(raw, {maxOutputLength: Math.max(1, entry.uncompressedSize)}))
       } catch (err) {
         throw this.fail(`entry '${name}' is corrupt (deflate: ${(err as Error).message})`)
       }
@@ -129,6 +136,8 @@ function readCentralDirectory(bytes: Uint8Array, fail: ZipFail): Map<string, Zip
     cdOffset = toSafeNumber(view.getBigUint64(z + 48, true))
   }
   if (cdOffset + cdSize > bytes.length) throw fail('truncated or corrupt zip: the central directory lies past the end of the file')
+  const tooMany = checkZipEntryCount(count)
+  if (tooMany) throw fail(tooMany)
   const entries = new Map<string, ZipEntry>()
   const decoder = new TextDecoder()
   let p = cdOffset
@@ -166,6 +175,8 @@ function readCentralDirectory(bytes: Uint8Array, fail: ZipFail): Map<string, Zip
       e += 4 + len
     }
     if (flags & 1) throw fail(`entry '${name}' is encrypted`)
+    const unsafe = checkZipEntryName(name)
+    if (unsafe) throw fail(unsafe)
     entries.set(name, {name, method, compressedSize, uncompressedSize, crc32: crc, localHeaderOffset, flags})
     p += 46 + nameLen + extraLen + commentLen
   }

@@ -18,7 +18,7 @@ export default class Eval extends BaseCommand {
 
   static override flags = {
     task: Flags.string({description: 'pose3d, action or mesh (default: what the model is). mesh: --data is a mesh folder (motion data synth-mesh); MPVE, MPJPE, PA-MPJPE in mm.', options: ['pose3d', 'action', 'mesh']}),
-    checkpoint: Flags.string({description: 'Model: official checkpoint, native model folder or .safetensors.', exclusive: ['run', 'pred']}),
+    checkpoint: Flags.string({description: 'Model: official checkpoint, native model folder or .safetensors (default: the bundled model for --task, models/pose3d or models/action).', exclusive: ['run', 'pred']}),
     run: Flags.string({description: 'Training run folder: evaluates its best checkpoint (else latest), with its class names and flip setting.', exclusive: ['checkpoint', 'pred']}),
     data: Flags.string({description: 'Folder of 3D clips (index.json or action folders).'}),
     split: Flags.string({description: 'Split to evaluate.', default: 'test'}),
@@ -62,6 +62,9 @@ export default class Eval extends BaseCommand {
       return this.finish(result, thresholds.checkThresholds(metrics, limits), thresholds.describeFailure, ExitCode.threshold)
     }
     if (!flags.data) throw inputError('--data is required (a folder of 3D clips), or use --pred/--gt for arrays')
+    // Without --checkpoint or --run: the bundled model for the task, as predict does.
+    const {chooseEvalModel} = await import('../cli/eval-model.js')
+    const chosen = await chooseEvalModel({task: flags.task as 'pose3d' | 'action' | 'mesh' | undefined, checkpoint: flags.checkpoint, run: flags.run})
     if (flags.task === 'mesh') return this.evalMesh(flags)
     const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
@@ -75,8 +78,9 @@ export default class Eval extends BaseCommand {
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const r = await evalRun.evaluateModel({
       task: flags.task as 'pose3d' | 'action' | undefined,
-      checkpoint: flags.checkpoint,
-      run: flags.run,
+      checkpoint: chosen.checkpoint,
+      classes: chosen.classes,
+      run: chosen.run,
       data: flags.data,
       split: flags.split,
       cameraSeed: flags['camera-seed'],

@@ -34,11 +34,14 @@ export default class Export extends BaseCommand {
     const {shape, maxFrames} = exampleInputShape(model)
     const frames = fixedFrames(model) ? `N is dynamic; T is fixed at ${maxFrames} (the model takes exactly that many frames)` : `N and T are dynamic (T up to ${maxFrames})`
     const out = path.resolve(flags.out)
-    const result = await exportOnnx(model, out, {exampleShape: shape, maxFrames, opset: flags.opset, outputUnits})
+    // Action models carry their class names (classes.json beside the model, else `class k`).
+    const classes = model.head.name === 'action' ? await (await import('../predict/action.js')).actionClassNames(flags.checkpoint, Number(model.config.headConfig.action_classes)) : undefined
+    const result = await exportOnnx(model, out, {exampleShape: shape, maxFrames, opset: flags.opset, outputUnits, classes})
     const io = (vs: {name: string; shape: (number | string)[]}[]): string => vs.map((v) => `${v.name} [${v.shape.join(', ')}]`).join(', ')
     this.info(`wrote ${out} (${(result.bytes / 1e6).toFixed(1)} MB, ONNX opset ${result.opset}, ${model.backbone.name} + ${model.head.name})`)
     this.info(`  inputs: ${io(result.inputs)}; ${frames}`)
     this.info(`  outputs: ${io(result.outputs)}`)
+    if (classes) this.info(`  classes (metadata motion.classes): ${classes.join(', ')}`)
     return {file: out, format: flags.format, bytes: result.bytes, opset: result.opset, inputs: result.inputs, outputs: result.outputs, metadata: result.metadata}
   }
 }

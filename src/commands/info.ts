@@ -2,10 +2,10 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {BACKEND_FLAG_OPTIONS} from '../cli/model-flags.js'
 // Types only at top level: tfjs loads inside run(), so `motion --help` stays fast.
-import type {BackendAttempt, BackendName} from '../model/tfjs/backend.js'
+import type {BackendName} from '../model/tfjs/backend.js'
 
 export default class Info extends BaseCommand {
-  static override description = 'Show versions and which compute engines and tfjs backends can load on this machine.'
+  static override description = 'Show versions, every compute engine (onnxruntime-node, tfjs and its backends) with whether it loads on this machine, and the bundled models with their licences.'
   static override examples = [
     '<%= config.bin %> info',
     '<%= config.bin %> info --json',
@@ -22,17 +22,19 @@ export default class Info extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Info)
-    const {probeBackends, selectBackend} = await import('../model/tfjs/backend.js')
+    const [{probeOnnx, probeTfjs}, {listBundledModels}] = await Promise.all([import('../cli/engines.js'), import('../cli/bundled-models.js')])
     const result = {motion: this.config.version, node: process.version, platform: `${process.platform}-${process.arch}`}
     this.info(`motion ${result.motion} on node ${result.node} (${result.platform})`)
 
-    const probed = await probeBackends()
-    const selection = await selectBackend({force: flags.backend as BackendName | 'auto'})
-    const failedAtSelect = new Map(selection.attempts.filter((a) => !a.ok).map((a) => [a.name, a]))
-    // A package can import yet fail to initialise; the selection's own attempt says so.
-    const backends: Array<BackendAttempt & {chosen: boolean}> = probed.map((p) => ({...(failedAtSelect.get(p.name) ?? p), chosen: p.name === selection.backend}))
-    this.info(`tfjs backend: ${selection.backend}${flags.backend === 'auto' ? ' (first that loads, in the order below)' : ' (forced with --backend)'}`)
-    for (const b of backends) this.info(`  ${b.name.padEnd(9)} ${b.ok ? 'loads  ' : 'no     '} ${b.reason}${b.chosen ? '  ← chosen' : ''}`)
-    return {...result, tfjs: {backend: selection.backend, backends}}
+    const onnx = await probeOnnx()
+    const tfjs = await probeTfjs(flags.backend as BackendName | 'auto')
+    this.info('engines (--engine auto: onnx when it loads, else tfjs):')
+    for (const e of [onnx, tfjs.engine]) this.info(`  ${e.name.padEnd(5)} ${e.package}@${e.version ?? '(not installed)'}  ${e.loads ? 'loads' : 'does not load'}: ${e.detail}`)
+    this.info(`tfjs backend: ${tfjs.backend}${flags.backend === 'auto' ? ' (first that loads, in the order below)' : ' (forced with --backend)'}`)
+    for (const b of tfjs.backends) this.info(`  ${b.name.padEnd(9)} ${b.ok ? 'loads  ' : 'no     '} ${b.package}${b.version ? `@${b.version}` : ''}: ${b.reason}${b.chosen ? '  ← chosen' : ''}`)
+    const models = await listBundledModels()
+    this.info('bundled models:')
+    for (const m of models) this.info(`  ${m.name.padEnd(7)} ${m.path}  licence: ${m.licence}`)
+    return {...result, engines: [onnx, tfjs.engine], tfjs: {backend: tfjs.backend, backends: tfjs.backends}, models}
   }
 }

@@ -1,4 +1,5 @@
 import {BaseCommand} from '../base-command.js'
+import {listBundledModels, type BundledModel} from '../cli/bundled-models.js'
 import {backboneRegistry} from '../backbone/registry.js'
 import type {ConfigKeySpec} from '../config/types.js'
 import {headRegistry} from '../heads/registry.js'
@@ -12,11 +13,12 @@ interface EntrySummary {
 }
 
 export default class Models extends BaseCommand {
-  static override description = 'List the registered backbones and heads with the config keys each reads.'
+  static override description = 'List the registered backbones and heads with the config keys each reads, and the bundled models with their licences.'
   static override examples = ['<%= config.bin %> models', '<%= config.bin %> models --json']
 
-  async run(): Promise<{backbones: EntrySummary[]; heads: EntrySummary[]}> {
+  async run(): Promise<{backbones: EntrySummary[]; heads: EntrySummary[]; bundled: BundledModel[]}> {
     await this.parse(Models)
+    const bundled = await listBundledModels()
     const backbones = [...backboneRegistry.values()].map((e) => summary(e.name, e.description, e.inputLayout, e.outputs, e.configKeys))
     const heads = [...headRegistry.values()].map((e) =>
       summary(e.name, e.description, e.inputLayout, [...e.outputs, ...(e.exposesRepresentation ? ['representation'] : [])], e.configKeys),
@@ -24,7 +26,10 @@ export default class Models extends BaseCommand {
     this.print('Backbones', backbones)
     this.print('Heads', heads)
     this.info('Keys marked * are read from checkpoint weights when the config leaves them out.')
-    return {backbones, heads}
+    this.info('')
+    this.info('Bundled models:')
+    for (const m of bundled) this.info(`  ${m.name} (${m.task ?? 'unknown task'}) ${m.path}  licence: ${m.licence}`)
+    return {backbones, heads, bundled}
   }
 
   private print(title: string, entries: EntrySummary[]): void {

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
@@ -170,7 +171,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         this.info(`action: ${p.action.label}`)
         for (const [name, score] of Object.entries(p.action.scores).sort((a, b) => b[1] - a[1])) this.info(`  ${name.padEnd(12)} ${score.toFixed(3)}`)
         this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
-      } else if (result.task === 'mesh') this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
+      } else if (result.task === 'mesh') this.info(`wrote ${p.files !== undefined ? `${p.out}${path.sep} (${count(p.files, 'file')} frame_NNNNNN.obj, one per frame)` : p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
       if (p.render && !result.video) this.info(`wrote ${p.render}`)
     }

@@ -3,6 +3,8 @@
  * including its `!include` tag and `<<` merge keys), JSON, or a JS module's default export.
  * Every failure is an inputError naming the file (and the line for syntax errors).
  */
+import {checkConfigValue} from '../limits/config-limits.js'
+import {LIMITS, formatBytes} from '../limits/limits.js'
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -32,13 +34,27 @@ export function parseYamlText(text: string, label: string, filePath: string, dep
       hint: 'Fix the syntax (indentation, brackets, quotes) at that line.',
     })
   }
-  return doc.toJS({maxAliasCount: 1000})
+  let value: unknown
+  try {
+    value = doc.toJS({maxAliasCount: LIMITS.yamlAliases})
+  } catch (error) {
+    // yaml refuses alias bombs ("Excessive alias count") while building the value.
+    throw inputError(`refused YAML: ${firstLine((error as Error).message)} (limit: ${LIMITS.yamlAliases} aliases)`, {file: label, hint: 'see docs/limits.md'})
+  }
+  return checkedConfig(value, label)
+}
+
+function checkedConfig(value: unknown, label: string): unknown {
+  const problem = checkConfigValue(value)
+  if (problem) throw inputError(`refused config: ${problem}`, {file: label, hint: 'see docs/limits.md'})
+  return value
 }
 
 /** Parse JSON text; errors give the line and column of the failure. */
 export function parseJsonText(text: string, label: string): unknown {
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch (error) {
     const message = (error as Error).message
     const offset = /position (\d+)/.exec(message)
@@ -54,6 +70,7 @@ export function parseJsonText(text: string, label: string): unknown {
       hint: 'Check for trailing commas, unquoted keys and missing quotes.',
     })
   }
+  return checkedConfig(value, label)
 }
 
 /**
@@ -99,6 +116,10 @@ export function requireMapping(value: unknown, label: string): RawConfig {
 }
 
 function readText(filePath: string, label: string): string {
+  const bytes = statSync(filePath).size
+  if (bytes > LIMITS.configFileBytes) {
+    throw inputError(`refused config: ${formatBytes(bytes)}, more than the limit of ${formatBytes(LIMITS.configFileBytes)} for a config file`, {file: label, hint: 'see docs/limits.md'})
+  }
   try {
     return readFileSync(filePath, 'utf8')
   } catch (error) {

@@ -85,6 +85,7 @@ export async function writeMeshParamsNpz(seq: MeshSequence, file: string, opts: 
 
 export interface MeshParamsJson {
   format: 'motion-smpl-params'
+  version: 1
   units: {pose: 'radians (axis-angle)'; betas: 'SMPL shape coefficients'; kp_3d: 'mm'}
   coordinates: string
   joints: readonly string[]
@@ -97,6 +98,7 @@ export function toMeshParamsJson(seq: MeshSequence): MeshParamsJson {
   const round = (v: number): number => Math.round(v * 1e6) / 1e6
   return {
     format: 'motion-smpl-params',
+    version: 1,
     units: {pose: 'radians (axis-angle)', betas: 'SMPL shape coefficients', kp_3d: 'mm'},
     coordinates: 'camera: x right, y down (image), z away from the camera',
     joints: SMPL_JOINT_NAMES,
@@ -218,7 +220,7 @@ export function encodeGlb(seq: MeshSequence): Uint8Array {
   const weightAccessor = addFloats(weights, 'SCALAR', frames * frames)
 
   const json = {
-    asset: {version: '2.0', generator: 'motion (mesh recovery)'},
+    asset: {version: '2.0', generator: 'motion (mesh recovery)', extras: {format: 'motion.mesh', version: 1}},
     scene: 0,
     scenes: [{nodes: [0]}],
     nodes: [{mesh: 0, name: 'body'}],

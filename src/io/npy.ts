@@ -7,6 +7,8 @@
  * Errors are input errors (exit 2) naming the file and what is wrong with it.
  */
 
+import {checkArrayShape} from '../limits/array-limits.js'
+import {LIMITS} from '../limits/limits.js'
 import {buildZip, looksLikeZip, ZipArchive} from '../checkpoint/zip.js'
 import {inputError, type MotionError} from '../errors.js'
 import {type NDArray, shapeString, size} from '../ndarray.js'
@@ -139,10 +141,13 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   } else {
     throw fail(`unsupported .npy format version ${major}.${bytes[7]}`)
   }
+  if (headerLen > LIMITS.npyHeaderBytes) throw fail(`refused .npy header: it claims ${headerLen} bytes, more than the limit of ${LIMITS.npyHeaderBytes}`, 'see docs/limits.md')
   const dataStart = headerStart + headerLen
   if (dataStart > bytes.length) throw fail('truncated .npy file: the header is cut short')
   const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart))
   const header = parseHeader(headerText, fail)
+  const absurd = checkArrayShape(header.shape)
+  if (absurd) throw fail(`refused .npy header: ${absurd}`, 'see docs/limits.md')
   const n = size(header.shape)
   const expected = n * header.info.bytes
   const available = bytes.length - dataStart

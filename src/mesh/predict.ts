@@ -146,15 +146,21 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
     sequences.push({...mesh, faces: body.faces, fps: o.fps ?? DEFAULT_FPS})
   }
   const render = o.render !== undefined ? (await import('../render/mesh.js')).renderMesh : undefined
+  // What each person's --out really became (a folder of frame_NNNNNN.obj for .obj or no extension).
+  const written: Array<{kind: string; files: string[]} | undefined> = []
   const writes = sequences.flatMap((seq, i) => {
     const {out, render: renderFile} = ctx.outputs[i]!
-    const list: Array<{file: string; write: () => Promise<void>}> = [{file: out, write: async () => void (await writeMeshOutput(seq, out))}]
+    const list: Array<{file: string; write: () => Promise<void>}> = [{file: out, write: async () => void (written[i] = await writeMeshOutput(seq, out))}]
     if (renderFile && render) list.push({file: renderFile, write: () => render(seq, renderFile)})
     return list
   })
   ctx.hooks.onWriting?.()
   await writeAll(writes)
-  const people = personResults(ctx)
+  const people = personResults(ctx).map((p, i) => {
+    const w = written[i]
+    // writeMeshOutput writes NAME.obj as the folder NAME/ of frame_NNNNNN.obj files.
+    return w?.kind === 'obj' ? {...p, out: path.extname(p.out).toLowerCase() === '.obj' ? p.out.slice(0, -4) : p.out, files: w.files.length} : p
+  })
   return {
     people,
     units: 'mm',

@@ -4,6 +4,7 @@
  * expects (every problem in one message); runModel composes the forward pass against Ops<T>
  * (shared by the tfjs executor and the ONNX recorder); forwardModel runs it on tfjs.
  */
+import {checkModelDimensions} from '../limits/model-limits.js'
 import * as tf from '@tensorflow/tfjs'
 import {DEFAULT_BACKBONE, getBackbone} from '../backbone/registry.js'
 import type {BackboneEntry, EntryConfig, ParamShapes} from '../backbone/types.js'
@@ -54,6 +55,8 @@ export function resolveModelConfig(shapes: ParamShapes, config: RawConfig = {}):
  * the weights' shapes.
  */
 export function buildModel(weights: Map<string, NDArray>, config: RawConfig = {}, opts: {file?: string} = {}): Model {
+  const asked = checkModelDimensions(config)
+  if (asked) throw modelError(`the config asks for a model too large to build: ${asked}`, {file: opts.file, hint: 'see docs/limits.md'})
   const shapes = shapesOf(weights)
   const resolved = resolveModelConfig(shapes, config)
   const model: Model = {backbone: getBackbone(resolved.backbone), head: getHead(resolved.head), config: resolved, weights}

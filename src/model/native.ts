@@ -9,6 +9,9 @@
  * complete model or none. Reading rebuilds the model through buildModel, so weights that do not
  * fit the recorded config are refused with the usual model error (exit 3).
  */
+import {checkConfigValue} from '../limits/config-limits.js'
+import {LIMITS, formatBytes} from '../limits/limits.js'
+import {checkModelDimensions} from '../limits/model-limits.js'
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
@@ -175,6 +178,8 @@ export async function readNativeModel(dir: string, overrides: RawConfig = {}): P
   const configFile = path.join(dir, NATIVE_CONFIG_FILE)
   let text: string
   try {
+    const bytes = (await fsp.stat(configFile)).size
+    if (bytes > LIMITS.configFileBytes) throw modelError(`refused: ${formatBytes(bytes)}, more than the limit of ${formatBytes(LIMITS.configFileBytes)} for a config file`, {file: configFile, hint: 'see docs/limits.md'})
     text = await fsp.readFile(configFile, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -223,6 +228,8 @@ export function parseNativeConfigText(text: string, file: string): NativeConfigF
   } catch (err) {
     throw modelError(`invalid JSON: ${(err as Error).message.split('\n')[0]}`, {file})
   }
+  const problem = checkConfigValue(json)
+  if (problem) throw modelError(`refused config: ${problem}`, {file, hint: 'see docs/limits.md'})
   return parseNativeConfig(json, file)
 }
 
@@ -258,6 +265,10 @@ export function parseNativeConfig(json: unknown, file: string): NativeConfigFile
   if (weights.includes('/') || weights.includes('\\') || weights === '..') bad('"weights" must be a file name inside the folder')
   const joints = strings('joints')
   if (joints.join(',') !== H36M_JOINTS.join(',')) bad(`"joints" must be the H36M-17 order (${H36M_JOINTS.join(', ')})`)
+  const backboneConfig = entryConfig('backboneConfig')
+  const headConfig = entryConfig('headConfig')
+  const asked = checkModelDimensions({...backboneConfig, ...headConfig})
+  if (asked) throw modelError(`asks for a model too large to build: ${asked}`, {file, hint: 'see docs/limits.md'})
   const provenance = o.provenance
   const outputUnits = o.outputUnits
   if (outputUnits !== undefined && !isOutputUnits(outputUnits)) bad(`"outputUnits" must be one of ${OUTPUT_UNITS.join(', ')}`)
@@ -268,8 +279,8 @@ export function parseNativeConfig(json: unknown, file: string): NativeConfigFile
     task: task as Task,
     backbone: str('backbone'),
     head: str('head'),
-    backboneConfig: entryConfig('backboneConfig'),
-    headConfig: entryConfig('headConfig'),
+    backboneConfig,
+    headConfig,
     joints,
     inputLayout: strings('inputLayout'),
     outputs: strings('outputs'),

@@ -5,6 +5,8 @@
  * of the window's box of confident joints to [-1, 1], confidence kept), class probabilities per
  * window (softmax), and the track's label from their mean. Writes one JSON file per person.
  */
+import {displayPath} from '../outputs/display-path.js'
+import {personValue} from '../outputs/person-id.js'
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
@@ -115,7 +117,7 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
     const mean = names.map((_, k) => probs.reduce((a, p) => a + p[k]!, 0) / probs.length)
     const best = mean.indexOf(Math.max(...mean))
     predictions.push({
-      person: track.id,
+      person: personValue(track.id),
       label: names[best]!,
       scores: Object.fromEntries(names.map((n, k) => [n, mean[k]!])),
       windows: starts.map((s, w) => {
@@ -130,7 +132,7 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
   await writeAll(
     predictions.map((pred, i) => {
       const file = ctx.outputs[i]!.out
-      const body = {task: 'action', input: ctx.options.input, model: ctx.modelLabel, clipLen, classes: names, ...pred}
+      const body = {format: 'motion.action', version: 1, task: 'action', input: displayPath(ctx.options.input), model: ctx.modelLabel, clipLen, classes: names, ...pred}
       return {file, write: () => writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`)}
     }),
   )

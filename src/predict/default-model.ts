@@ -13,6 +13,9 @@ import {NATIVE_CONFIG_FILE} from '../model/native.js'
 
 export const MODELS_ENV = 'MOTION_MODELS'
 
+/** The tasks motion ships a model for (models/<task>). */
+export const BUNDLED_TASKS: readonly Task[] = ['pose3d', 'action']
+
 /** The package root: the nearest folder above this module holding package.json. */
 export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
@@ -40,6 +43,12 @@ export async function resolveDefaultModel(task: Task, env: NodeJS.ProcessEnv = p
   const dir = defaultModelPath(task, env)
   const st = await fsp.stat(path.join(dir, NATIVE_CONFIG_FILE)).catch(() => undefined)
   if (st?.isFile()) return dir
+  if (!BUNDLED_TASKS.includes(task)) {
+    // Nothing to reinstall: motion ships no model for this task.
+    throw modelError(`no ${task} model is bundled with motion`, {
+      hint: `pass --checkpoint with a ${task} model (a folder from \`motion finetune --task ${task}\` or \`motion import\`, or an official MotionBERT ${task} .bin with --config)`,
+    })
+  }
   throw modelError(`the bundled ${task} model is missing (${dir} has no ${NATIVE_CONFIG_FILE})`, {
     hint: `pass a model with --checkpoint (an official MotionBERT .bin with --config, or a folder from \`motion import\`), or reinstall motion to get its bundled models`,
   })

@@ -7,7 +7,8 @@ import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
 import {planOverlappedWindows} from '../data/windowed.js'
-import {readKeypoints} from '../data/keypoints/index.js'
+import {readPredictInput} from '../inputs/normalised-landmarks.js'
+import {bundledModelLabel, displayPath} from '../outputs/display-path.js'
 import {selectPeople} from '../data/people.js'
 import {inputError, modelError, MotionError} from '../errors.js'
 import {createEngine} from '../model/engine.js'
@@ -50,7 +51,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     options = {...options, fps: options.fps ?? src.fps, videoSize: options.videoSize ?? (options.pixel ? [src.width, src.height] : undefined)}
   }
   const detected = performance.now()
-  const data = video?.data ?? (await readKeypoints(options.input, {format: options.format}))
+  const {data, videoSizeUsed} = video ? {data: video.data, videoSizeUsed: false} : await readPredictInput(options.input, {format: options.format, videoSize: options.videoSize})
   const selection = selectPeople(data, {person: options.person, all: options.allPeople})
   const checkpoint = options.checkpoint ?? (await resolveDefaultModel(task))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
@@ -58,7 +59,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     throw modelError(`is a ${loaded.task} model; predict --task ${task} needs a ${task} model`, {file: checkpoint, hint: `use --task ${loaded.task}, or a ${task} checkpoint`})
   }
   const bundled = options.checkpoint === undefined
-  const modelLabel = bundled ? `bundled ${path.basename(path.dirname(checkpoint))}/${path.basename(checkpoint)}` : path.resolve(checkpoint)
+  const modelLabel = bundled ? bundledModelLabel(task) : displayPath(checkpoint)
 
   const many = selection.tracks.length > 1 || options.allPeople === true
   const outputs = selection.tracks.map((t) => ({
@@ -68,7 +69,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const ctxBase = {options, loaded}
   const clipLen = clipLength(ctxBase)
   const strategy = liftingStrategy(loaded.model, loaded.outputUnits)
-  if (options.videoSize && !options.pixel && !strategy) throw inputError('--video-size is only used with --pixel', {hint: 'add --pixel, or drop --video-size'})
+  if (options.videoSize && !options.pixel && !strategy && !videoSizeUsed) throw inputError('--video-size is only used with --pixel', {hint: 'add --pixel, or drop --video-size'})
   const windowModel = loaded.inference?.inputNorm === 'window'
   const windows = (frames: number): number =>
     windowModel

@@ -6,6 +6,7 @@
  * (`walk.npy` → `walk.person-1.npy`, `walk.person-2.npy`; the same for --render). Characters
  * other than letters, digits, `_` and `-` in an id become `_`.
  */
+import {personValue} from '../outputs/person-id.js'
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
@@ -79,7 +80,7 @@ export async function writeAll(writes: readonly {file: string; write: () => Prom
 /** What predict reports for each track: its frame counts and output files (ctx.outputs is in track order). */
 export function personResults(ctx: Pick<TaskContext, 'tracks' | 'outputs'>): PersonResult[] {
   return ctx.tracks.map((track, i) => ({
-    person: track.id,
+    person: personValue(track.id),
     frames: track.keypoints.shape[0]!,
     detectedFrames: track.detectedFrames,
     filledFrames: track.filledFrames,

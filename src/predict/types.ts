@@ -92,13 +92,16 @@ export interface StageTimes {
 }
 
 export interface PersonResult {
-  person: string
+  /** The track id: a number when it is one (docs/outputs.md). */
+  person: number | string
   /** Frames in the output (one per video frame). */
   frames: number
   detectedFrames: number
   filledFrames: number
   duplicateFrames: number
   out: string
+  /** Files written for this person when --out names a folder (mesh .obj: one per frame). */
+  files?: number
   render: string | null
   /** --task action: the person's label and class scores. */
   action?: ActionPrediction
@@ -106,7 +109,7 @@ export interface PersonResult {
 
 /** One person's action: the label, the mean class probability over windows, and each window's top class. */
 export interface ActionPrediction {
-  person: string
+  person: number | string
   label: string
   /** Class name → mean softmax probability over the windows (sums to 1). */
   scores: Record<string, number>

@@ -27,6 +27,8 @@ import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult
 export interface ModelEvalOptions {
   task?: 'pose3d' | 'action'
   checkpoint?: string
+  /** Class names of the checkpoint (e.g. a model folder's classes.json); a run's own win. */
+  classes?: string[]
   run?: string
   data: string
   split: string
@@ -78,7 +80,7 @@ export interface ModelEvalResult {
 export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalResult> {
   if (!opts.checkpoint && !opts.run) throw inputError('give --checkpoint (a model) or --run (a training run folder)')
   let modelPath: string
-  let classes: string[] | undefined
+  let classes: string[] | undefined = opts.classes
   let flip = Boolean(opts.config.flip)
   let layout = inputLayoutOf(opts.config)
   let persons = opts.persons

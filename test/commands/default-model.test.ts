@@ -28,7 +28,7 @@ const CLASSES = ['basketball', 'jumping', 'running', 'soccer', 'walking']
 const env = {MOTION_MODELS: path.join(repoRoot, 'models')}
 
 interface ActionJson {
-  people: {person: string; frames: number; action: {label: string; scores: Record<string, number>; windows: {start: number; end: number; label: string}[]}}[]
+  people: {person: number | string; frames: number; action: {label: string; scores: Record<string, number>; windows: {start: number; end: number; label: string}[]}}[]
   model: {bundled: boolean}
 }
 

@@ -32,7 +32,7 @@ interface PredictJson {
   frames: number
   reason: string
   units: string
-  people: {person: string; frames: number; out: string; render: string | null}[]
+  people: {person: number | string; frames: number; out: string; render: string | null}[]
   others: {id: string; frames: number}[]
   model: {path: string; bundled: boolean}
   engine: {name: string; reason: string}
@@ -112,10 +112,10 @@ describe('every output format is written and reads back', {concurrency: 2}, () =
     const png = path.join(tmp, 'fmt.png')
     const r = await runCli(['predict', input, ...tinyModel, '--person', '1', '--out', out, '--render', png])
     assert.equal(r.code, 0, r.stderr)
-    const json = JSON.parse(readFileSync(out, 'utf8')) as {units: string; joints: string[]; person: string; coordinates: string; options: {clipLen: number}; frames: {frame: number; joints: number[][]}[]}
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {units: string; joints: string[]; person: number; coordinates: string; options: {clipLen: number}; frames: {frame: number; joints: number[][]}[]}
     assert.equal(json.units, 'normalized')
     assert.deepEqual(json.joints, [...H36M_JOINTS])
-    assert.equal(json.person, '1')
+    assert.equal(json.person, 1)
     assert.match(json.coordinates, /x right, y down/)
     assert.equal(json.options.clipLen, 27)
     assert.equal(json.frames.length, 60)
@@ -162,7 +162,7 @@ test('--all-people writes NAME.person-ID.EXT for each person', async () => {
   const r = await runCli(['predict', path.join(tiny, 'alphapose-results.json'), ...tinyModel, '--all-people', '--out', out, '--json'])
   assert.equal(r.code, 0, r.stderr)
   const result = JSON.parse(r.stdout) as PredictJson
-  assert.deepEqual(result.people.map((p) => p.person).sort(), ['1', '2'])
+  assert.deepEqual(result.people.map((p) => p.person).sort(), [1, 2])
   assert.deepEqual(readdirSync(path.dirname(out)).sort(), ['walk.person-1.npy', 'walk.person-2.npy'])
   // person 1's file is the infer_wild result for --person 1
   const err = relativeError(await readNpyFloat32(path.join(path.dirname(out), 'walk.person-1.npy')), await readNpyFloat32(path.join(tiny, 'x3d_scale.npy')))

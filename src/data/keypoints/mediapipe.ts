@@ -48,6 +48,8 @@ export function readMediaPipe(file: string, json: unknown, opts: ReadOptions = {
 
   // normalised landmarks: every coordinate in [0, 1]
   const normalized = sources.length > 0 && sources.every((s) => s.values.every((v, i) => i % 3 === 2 || typeof v !== 'number' || (v >= 0 && v <= 1)))
+  // The caller's size (predict --video-size) when the file has none.
+  if (normalized && !imageSize && opts.imageSize) imageSize = opts.imageSize
   const detections: RawDetection[] = sources.map((s) => {
     if (normalized && imageSize) {
       for (let i = 0; i < s.values.length; i += 3) {

@@ -66,4 +66,6 @@ export interface ReadOptions {
   format?: KeypointFormat
   /** Total number of video frames when known (extends trailing frames nobody was detected in). */
   frameCount?: number
+  /** Image size [width, height] for normalised landmarks when the file does not give it. */
+  imageSize?: [number, number]
 }

@@ -2,6 +2,8 @@
  * JSON output (`motion.pose3d`, version 1): per-frame joints with names, units, coordinates and
  * provenance, so the file explains itself. Layout in docs/outputs.md.
  */
+import {displayPath} from '../../outputs/display-path.js'
+import {personValue} from '../../outputs/person-id.js'
 import {writeFileAtomic} from '../atomic.js'
 import {H36M_JOINTS, NUM_JOINTS} from '../../data/h36m.js'
 import {CAMERA_COORDINATES, type PoseUnits, type Prediction} from './types.js'
@@ -46,8 +48,8 @@ export function toPose3dJson(pred: Prediction, file = 'output.json'): Pose3dJson
     rootRelative: pred.rootRelative,
     joints: [...H36M_JOINTS],
     fps: pred.fps ?? null,
-    source: pred.source,
-    person: pred.person ?? null,
+    source: displayPath(pred.source),
+    person: pred.person === undefined ? null : personValue(pred.person),
     model: pred.model,
     options: pred.options,
     frames,

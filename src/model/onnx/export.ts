@@ -22,7 +22,7 @@ export interface OnnxExportResult {
 }
 
 /** What the metadata_props of an exported model hold (all values are strings; JSON where structured). */
-export function exportMetadata(model: Model, maxFrames: number, outputUnits?: OutputUnits): Record<string, string> {
+export function exportMetadata(model: Model, maxFrames: number, outputUnits?: OutputUnits, classes?: readonly string[]): Record<string, string> {
   const layout = modelInputLayout(model)
   // MixSTE / Strided: their official normalisation and outputs instead of MotionBERT's.
   const strategy = liftingStrategy(model, outputUnits)
@@ -37,16 +37,18 @@ export function exportMetadata(model: Model, maxFrames: number, outputUnits?: Ou
     'motion.joints': JSON.stringify(H36M_JOINTS),
     'motion.max_frames': String(maxFrames),
     'motion.input_normalisation': strategy?.normalisation ??
-      'H36M-17 keypoints per frame; x, y normalised as MotionBERT infer_wild: scale mode (crop_scale): the clip box of confident joints mapped to [-1, 1] by its longer side; pixel mode (--vid-size): (p - [w, h] / 2) / (min(w, h) / 2); channel 3: detector confidence in [0, 1] (0 for missing joints)',
+      'H36M-17 keypoints per frame; x, y normalised as MotionBERT infer_wild: scale mode (crop_scale): the clip box of confident joints mapped to [-1, 1] by its longer side; pixel mode (--pixel --video-size WxH): (p - [w, h] / 2) / (min(w, h) / 2); channel 3: detector confidence in [0, 1] (0 for missing joints)',
     ...(poseUnits ? {'motion.pose3d_units': poseUnits} : {}),
+    // Action models: logits[k] is the score of classes[k].
+    ...(classes ? {'motion.classes': JSON.stringify(classes)} : {}),
     'motion.output_units': strategy ? `${strategy.outputUnits}${model.backbone.outputs.includes('pose3d_full') ? '; pose3d_full: the full-window prediction in the same units' : ''}` : 'pose3d: 3D joints in the normalised input units (root-relative when the model was trained with rootrel); representation: DSTformer features',
   }
 }
 
 /** `outputUnits`: the pose model's output units (LoadedModel.outputUnits; default the official ones). */
-export async function exportOnnx(model: Model, out: string, opts: {exampleShape: readonly number[]; maxFrames: number; opset?: number; outputUnits?: OutputUnits}): Promise<OnnxExportResult> {
+export async function exportOnnx(model: Model, out: string, opts: {exampleShape: readonly number[]; maxFrames: number; opset?: number; outputUnits?: OutputUnits; classes?: readonly string[]}): Promise<OnnxExportResult> {
   const graph = recordModelGraph(model, opts.exampleShape)
-  const metadata = exportMetadata(model, opts.maxFrames, opts.outputUnits)
+  const metadata = exportMetadata(model, opts.maxFrames, opts.outputUnits, opts.classes)
   const opset = opts.opset ?? DEFAULT_OPSET
   const bytes = toOnnxBytes(graph, {metadata, opset})
   await writeFileAtomic(out, bytes)

@@ -1,0 +1,29 @@
+/**
+ * Which model `motion eval` scores when neither --checkpoint nor --run is given: the bundled one
+ * for the task (models/pose3d, models/action), as `motion predict` does, with the bundled action
+ * model's class names. Mesh has no bundled model: that is a model error naming what to pass.
+ */
+import type {Task} from '../config/schema.js'
+import {actionClassNames} from '../predict/action.js'
+import {resolveDefaultModel} from '../predict/default-model.js'
+
+export interface EvalModelChoice {
+  checkpoint?: string
+  run?: string
+  /** Class names read beside a bundled action model. */
+  classes?: string[]
+  /** True when the bundled model was chosen. */
+  bundled: boolean
+}
+
+export async function chooseEvalModel(opts: {task?: Task; checkpoint?: string; run?: string}): Promise<EvalModelChoice> {
+  if (opts.checkpoint !== undefined || opts.run !== undefined) return {checkpoint: opts.checkpoint, run: opts.run, bundled: false}
+  const task = opts.task ?? 'pose3d'
+  const checkpoint = await resolveDefaultModel(task)
+  if (task !== 'action') return {checkpoint, bundled: true}
+  const {readFile} = await import('node:fs/promises')
+  const path = await import('node:path')
+  const config = JSON.parse(await readFile(path.join(checkpoint, 'config.json'), 'utf8')) as {headConfig?: {action_classes?: number}}
+  const numClasses = Number(config.headConfig?.action_classes)
+  return {checkpoint, classes: await actionClassNames(checkpoint, numClasses), bundled: true}
+}
