@@ -62,6 +62,12 @@ function startViewer(THREE, OrbitControls, D) {
       var j = (i / 3) % J;
       if (ankles.indexOf(j) >= 0 && p.x3d[i + 1] < ground) ground = p.x3d[i + 1];
     }
+    if (p.mesh) {
+      for (var k = 0; k < p.mesh.verts.length; k += 3) {
+        for (var c2 = 0; c2 < 3; c2++) { var mv = p.mesh.verts[k + c2]; if (mv === mv) { if (mv < lo[c2]) lo[c2] = mv; if (mv > hi[c2]) hi[c2] = mv; } }
+        if (p.mesh.verts[k + 1] < ground) ground = p.mesh.verts[k + 1];
+      }
+    }
   });
   if (!(lo[0] <= hi[0])) { lo = [-1, -1, -1]; hi = [1, 1, 1]; }
   if (!(ground < Infinity)) ground = lo[1];
