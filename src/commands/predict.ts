@@ -1,14 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
+import {inputError} from '../errors.js'
 import type {PredictProgress, PredictResult} from '../predict/types.js'
+import type {StreamLayout} from '../stream/messages.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
 
 Inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
 Output by the extension of --out: .npy [T,17,3] (as X3D.npy), .json (per frame, joint names, units), .csv (long form), .bvh (Blender). 3D is in camera coordinates (x right, y down, z away), in [-1,1] units by default or pixels with --pixel.
-With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
+With --all-people each person gets NAME.person-ID.EXT (--render .html: one page with everybody).
+With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on stdout (see docs/streaming.md).`
 
   static override examples = [
     '<%= config.bin %> predict alphapose-results.json --out walk.npy',
@@ -17,10 +20,13 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     '<%= config.bin %> predict run/ --format openpose --person 2 --overlap 27 --out run.csv',
     '<%= config.bin %> predict alphapose-results.json --task mesh --checkpoint FT_MB_release_MB_ft_pw3d/best_epoch.bin --out walk.glb --render walk.gif',
     '<%= config.bin %> predict alphapose-results.json --checkpoint best_epoch.bin --config configs/pose3d/MB_ft_h36m_global_lite.yaml --out x3d.npy --json',
+    '<%= config.bin %> predict alphapose-results.json --all-people --render people.html',
+    'my-detector | <%= config.bin %> predict --stream --latency 5 > poses.ndjson',
   ]
 
   static override args = {
-    input: Args.string({description: 'Keypoint file, or an OpenPose folder.', required: true}),
+    // ignoreStdin: stdin belongs to --stream (oclif would otherwise read piped stdin as this missing argument)
+    input: Args.string({description: 'Keypoint file, or an OpenPose folder (not with --stream, which reads stdin).', ignoreStdin: true}),
   }
 
   static override flags = {
@@ -42,7 +48,10 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     overlap: Flags.integer({description: 'Frames shared by consecutive windows, blended so long videos do not jump at clip boundaries (0 = infer_wild).', min: 0, default: 0, helpGroup: 'WINDOWS'}),
     smooth: Flags.string({description: 'Temporal filter on the 3D output: one-euro (adaptive low-pass, uses --fps) or savgol (Savitzky-Golay, window 9, order 2).', options: ['one-euro', 'savgol'], helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
-    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output).', helpGroup: 'OUTPUT'}),
+    render: Flags.string({description: 'Also draw the result: .png contact sheet, .gif / .webp animation (2D input beside 3D output), or .html interactive 3D viewer (self-contained; all people on one page).', helpGroup: 'OUTPUT'}),
+    stream: Flags.boolean({description: 'Live mode: NDJSON 2D frames on stdin ({"frame": N, "people": [{"id": 1, "keypoints": [[x, y, score], ...]}]}), one NDJSON line of 3D per frame on stdout, flushed per line. --clip-len sets the window.', default: false, helpGroup: 'STREAM'}),
+    latency: Flags.integer({description: 'With --stream: frames of look-ahead. Frame N is answered when frame N + latency arrives: more look-ahead is more accurate and later (docs/streaming.md).', min: 0, default: 0, helpGroup: 'STREAM'}),
+    layout: Flags.string({description: 'With --stream: joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: ['auto', 'coco17', 'halpe26', 'h36m17', 'coco18', 'body25', 'blazepose33'], default: 'auto', helpGroup: 'STREAM'}),
     ...engineFlags,
   }
 
@@ -63,6 +72,25 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const {config, sources} = loaded
     const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
+    const engine = {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads}
+    const videoSize = flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size'])
+    if (flags.stream) {
+      if (args.input !== undefined) throw inputError('--stream reads NDJSON frames from stdin, not from a file', {hint: `pipe it in: motion predict --stream < ${args.input}`})
+      const unused = (['out', 'render', 'format', 'person', 'smooth', 'fps'] as const).filter((f) => flags[f] !== undefined)
+      if (flags['all-people']) unused.push('all-people' as never)
+      if (flags.overlap > 0) unused.push('overlap' as never)
+      if (flags.task !== 'pose3d') unused.push('task' as never)
+      if (unused.length) throw inputError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --stream (every person is lifted; 3D goes to stdout)`, {hint: 'drop them, or run predict on a file'})
+      const {runStreamFromStdin} = await import('../stream/stdio.js')
+      const summary = await runStreamFromStdin({
+        checkpoint: flags.checkpoint, modelConfig: explicitModelConfig(loaded), latency: flags.latency, window: explicit('clip_len') ? config.clip_len : undefined,
+        layout: flags.layout as StreamLayout, pixel: flags.pixel, videoSize, flip: flags.flip ?? (explicit('flip') ? config.flip : true), rootrel: config.rootrel, engine,
+      }, (info) => this.note(`stream: ${info.model}, ${info.engine}; window ${info.window} frames, look-ahead ${info.latency}; 3D in ${info.units}; reading NDJSON frames from stdin`))
+      this.note(`stream: ${count(summary.frames, 'frame')} answered, ${count(summary.errors, 'error line')}, ${count(summary.people.length, 'person', 'people')} seen`)
+      return {summary}
+    }
+    if (flags.latency > 0 || flags.layout !== 'auto') throw inputError('--latency and --layout apply to --stream only', {hint: 'add --stream, or drop them'})
+    if (args.input === undefined) throw inputError('predict needs an input file (or --stream to read NDJSON frames from stdin)', {hint: 'e.g. motion predict alphapose-results.json --out walk.json'})
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
 
@@ -81,7 +109,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         person: flags.person,
         allPeople: flags['all-people'],
         pixel: flags.pixel,
-        videoSize: flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size']),
+        videoSize,
         clipLen: explicit('clip_len') ? config.clip_len : undefined,
         flip: flags.flip ?? (explicit('flip') ? config.flip : true),
         rootrel: config.rootrel,
@@ -89,7 +117,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         smooth: flags.smooth as 'one-euro' | 'savgol' | undefined,
         fps,
         render: flags.render,
-        engine: {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads},
+        engine,
       },
       {
         onPlan: ({data, selection, windowsPerPerson}) => {
