@@ -68,8 +68,20 @@ export class StreamLifter {
     return [...this.tracks.keys()]
   }
 
-  /** Takes a frame (frame numbers must increase) and returns the frames that became computable, oldest first. */
-  async push(frame: StreamFrame): Promise<StreamOutputFrame[]> {
+  /**
+   * Takes one or more frames (frame numbers must increase) and returns the frames that became
+   * computable, oldest first. Several frames at once (a backlog: input faster than the model)
+   * share one model window per person, so the stream catches up instead of falling behind.
+   */
+  async push(input: StreamFrame | readonly StreamFrame[]): Promise<StreamOutputFrame[]> {
+    const frames = Array.isArray(input) ? input : [input as StreamFrame]
+    for (const frame of frames) this.add(frame)
+    const ready: StreamFrame[] = []
+    while (this.queue.length > 0 && this.queue[0]!.frame + this.opts.latency <= this.latest) ready.push(this.queue.shift()!)
+    return this.emit(ready)
+  }
+
+  private add(frame: StreamFrame): void {
     if (frame.frame <= this.latest) throw new RangeError(`frame ${frame.frame} does not come after frame ${this.latest}`)
     this.latest = frame.frame
     for (const p of frame.people) {
@@ -81,52 +93,74 @@ export class StreamLifter {
       }
       track.frames.push(frame.frame)
       track.keypoints.push(p.keypoints)
-      // keep what later windows can still reach: the queued frames' windows and their look-ahead
-      const keep = this.opts.window + 2 * this.opts.latency + 2
-      if (track.frames.length > keep) {
-        track.frames.splice(0, track.frames.length - keep)
-        track.keypoints.splice(0, track.keypoints.length - keep)
-      }
     }
     for (const [id, track] of this.tracks) if (frame.frame - track.frames[track.frames.length - 1]! > this.maxGap) this.tracks.delete(id)
     this.queue.push(frame)
-    const out: StreamOutputFrame[] = []
-    while (this.queue.length > 0 && this.queue[0]!.frame + this.opts.latency <= frame.frame) out.push(await this.emit(this.queue.shift()!))
-    return out
   }
 
   /** End of stream: the frames still waiting for look-ahead, computed with what there is. */
   async finish(): Promise<StreamOutputFrame[]> {
-    const out: StreamOutputFrame[] = []
-    while (this.queue.length > 0) out.push(await this.emit(this.queue.shift()!))
-    return out
+    return this.emit(this.queue.splice(0, this.queue.length))
   }
 
-  private async emit(frame: StreamFrame): Promise<StreamOutputFrame> {
-    const horizon = frame.frame + this.opts.latency
-    const people: StreamPersonPose[] = []
-    for (const p of frame.people) {
-      const track = this.tracks.get(p.id)
-      const at = track ? track.frames.lastIndexOf(frame.frame) : -1
-      if (!track || at < 0) continue // cannot happen while maxGap >= latency; kept safe
-      let end = at + 1
-      while (end < track.frames.length && track.frames[end]! <= horizon) end++
-      const start = Math.max(0, end - this.opts.window)
-      const t = end - start
-      const data = new Float32Array(t * ROW)
-      for (let i = 0; i < t; i++) data.set(track.keypoints[start + i]!, i * ROW)
-      // [t, 17, 3] → [t, 17, 3]; this frame is row at - start
-      let lifted: NDArray
-      try {
-        lifted = await this.opts.liftWindow({data, shape: [t, NUM_JOINTS, 3]})
-      } catch (err) {
-        if (!this.opts.isPersonError?.(err)) throw err
-        people.push({id: p.id, rawId: p.rawId, pose3d: null, error: err instanceof Error ? err.message : String(err)})
-        continue
+  /** 3D for `frames` (oldest first): per person, one window answers every frame it covers. */
+  private async emit(frames: readonly StreamFrame[]): Promise<StreamOutputFrame[]> {
+    const poses = frames.map(() => new Map<string, StreamPersonPose>())
+    const ids = [...new Set(frames.flatMap((f) => f.people.map((p) => p.id)))]
+    for (const id of ids) {
+      const track = this.tracks.get(id)
+      // frames of this batch with this person, as indices into the track (newest last)
+      const wanted = frames.flatMap((f, i) => {
+        const person = f.people.find((p) => p.id === id)
+        const at = track && person ? track.frames.lastIndexOf(f.frame) : -1
+        return person && at >= 0 ? [{i, at, person}] : []
+      })
+      while (wanted.length > 0 && track) {
+        const newest = wanted[wanted.length - 1]!
+        const horizon = frames[newest.i]!.frame + this.opts.latency
+        let end = newest.at + 1
+        while (end < track.frames.length && track.frames[end]! <= horizon) end++
+        const start = Math.max(0, end - this.opts.window)
+        const covered = wanted.filter((w) => w.at >= start)
+        wanted.splice(wanted.length - covered.length, covered.length)
+        const t = end - start
+        const data = new Float32Array(t * ROW)
+        for (let k = 0; k < t; k++) data.set(track.keypoints[start + k]!, k * ROW)
+        let lifted: NDArray | undefined
+        let error: string | undefined
+        try {
+          // [t, 17, 3] → [t, 17, 3]; frame `at` is row at - start
+          lifted = await this.opts.liftWindow({data, shape: [t, NUM_JOINTS, 3]})
+        } catch (err) {
+          if (!this.opts.isPersonError?.(err)) throw err
+          error = err instanceof Error ? err.message : String(err)
+        }
+        for (const w of covered) {
+          const row = w.at - start
+          poses[w.i]!.set(id, lifted ? {id, rawId: w.person.rawId, pose3d: lifted.data.slice(row * ROW, (row + 1) * ROW)} : {id, rawId: w.person.rawId, pose3d: null, error})
+        }
       }
-      const row = at - start
-      people.push({id: p.id, rawId: p.rawId, pose3d: lifted.data.slice(row * ROW, (row + 1) * ROW)})
     }
-    return {frame: frame.frame, people, lookahead: Math.min(this.opts.latency, Math.max(0, this.latest - frame.frame))}
+    this.prune()
+    return frames.map((f, i) => ({
+      frame: f.frame,
+      people: f.people.flatMap((p) => poses[i]!.get(p.id) ?? []),
+      lookahead: Math.min(this.opts.latency, Math.max(0, this.latest - f.frame)),
+    }))
+  }
+
+  /** Drops history no waiting frame's window can reach any more. */
+  private prune(): void {
+    const oldestWaiting = this.queue[0]?.frame ?? this.latest + 1
+    for (const track of this.tracks.values()) {
+      // keep `window` observations before the oldest waiting frame
+      let first = track.frames.findIndex((f) => f >= oldestWaiting)
+      if (first < 0) first = track.frames.length
+      const drop = Math.max(0, first - this.opts.window)
+      if (drop > 0) {
+        track.frames.splice(0, drop)
+        track.keypoints.splice(0, drop)
+      }
+    }
   }
 }

@@ -17,8 +17,8 @@ import {liftingStrategy, predictSequenceStream} from '../predict/backbones.js'
 import {resolveDefaultModel} from '../predict/default-model.js'
 import {wildOptions} from '../predict/pose3d.js'
 import {inputChannels, modelMaxFrames} from '../predict/tasks.js'
-import {StreamLifter, type StreamOutputFrame} from './lifter.js'
-import {parseFrameLine, StreamLineError, type StreamLayout} from './messages.js'
+import {type LiftWindow, StreamLifter, type StreamOutputFrame} from './lifter.js'
+import {parseFrameLine, StreamLineError, type StreamFrame, type StreamLayout} from './messages.js'
 
 export interface StreamOptions {
   /** Model file or folder; default: the bundled pose3d model. */
@@ -26,7 +26,7 @@ export interface StreamOptions {
   modelConfig?: RawConfig
   /** Frames of look-ahead (default 0). */
   latency?: number
-  /** Frames per model window, look-ahead included (default: the model's longest clip). */
+  /** Frames per model window, look-ahead included (default DEFAULT_STREAM_WINDOW, at most the model's longest clip). */
   window?: number
   /** Joint layout of the input keypoints (default auto: by count, 17 = COCO-17). */
   layout?: StreamLayout
@@ -61,8 +61,20 @@ export interface StreamHooks {
   onReady?(info: StreamInfo): void
 }
 
-/** Runs the stream until `lines` ends; each output line (no newline) goes to `write`, in order. */
-export async function runStream(options: StreamOptions, lines: AsyncIterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
+/** The model side of a stream: predict's model, engine and lifting pipeline for one window. */
+export interface StreamModel {
+  info: StreamInfo
+  liftWindow: LiftWindow
+  /** Errors that skip one person in one frame (too few confident keypoints in the window). */
+  isPersonError: (err: unknown) => boolean
+  dispose(): Promise<void>
+}
+
+/** Default window of the stream: short, so each frame costs little (the trade-off is in docs/streaming.md). */
+export const DEFAULT_STREAM_WINDOW = 27
+
+/** Loads and checks the model as predict does, and returns the function that lifts one person's window. */
+export async function openStreamModel(options: StreamOptions): Promise<StreamModel> {
   const latency = options.latency ?? 0
   if (!Number.isInteger(latency) || latency < 0) throw inputError(`--latency must be a whole number of frames >= 0, got ${latency}`)
   if (options.pixel && !options.videoSize) throw inputError('--pixel needs the video size', {hint: 'add --video-size WIDTHxHEIGHT (e.g. 1920x1080)'})
@@ -70,9 +82,9 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
   if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
-  const window = options.window ?? maxFrames
+  const window = options.window ?? Math.max(latency + 1, Math.min(DEFAULT_STREAM_WINDOW, maxFrames))
   if (!Number.isInteger(window) || window < latency + 1 || window > maxFrames) {
-    throw inputError(`--clip-len ${window} must be from --latency + 1 (${latency + 1}) to the model's longest clip (${maxFrames})`, {hint: latency >= maxFrames ? `use --latency ${maxFrames - 1} or less` : undefined})
+    throw inputError(`the stream window (--clip-len ${window}) must be from --latency + 1 (${latency + 1}) to the model's longest clip (${maxFrames})`, {hint: latency >= maxFrames ? `use --latency ${maxFrames - 1} or less` : undefined})
   }
   const strategy = liftingStrategy(loaded.model, loaded.outputUnits)
   const predictOptions = {input: '(stream)', out: '(stream)', pixel: options.pixel, videoSize: options.videoSize, flip: options.flip ?? true, rootrel: options.rootrel}
@@ -95,8 +107,21 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
       if (step.done) return step.value.x3d
     }
   }
-  const info: StreamInfo = {units, window, latency, model: options.checkpoint === undefined ? 'bundled models/pose3d' : loaded.source.path, engine: engine.summary}
-  const lifter = new StreamLifter({latency, window, liftWindow, isPersonError: (err) => isMotionError(err) && err.kind === 'dataQuality'})
+  return {
+    info: {units, window, latency, model: options.checkpoint === undefined ? 'bundled models/pose3d' : loaded.source.path, engine: engine.summary},
+    liftWindow,
+    isPersonError: (err) => isMotionError(err) && err.kind === 'dataQuality',
+    dispose: () => engine.dispose(),
+  }
+}
+
+/** Runs the stream until `lines` ends; each output line (no newline) goes to `write`, in order. */
+export async function runStream(options: StreamOptions, lines: AsyncIterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
+  const model = await openStreamModel(options)
+  const {info} = model
+  const {units, latency, window} = info
+  const liftWindow = model.liftWindow
+  const lifter = new StreamLifter({latency, window, liftWindow, isPersonError: model.isPersonError})
   const decimals = units === 'normalized' ? 5 : 2
   const seen = new Set<string>()
   let frames = 0
@@ -109,28 +134,35 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
       await write(formatFrame(o, units, decimals))
     }
   }
+  const backlog = new LineBacklog(lines)
   try {
     hooks.onReady?.(info)
-    for await (const raw of lines) {
-      lineNo++
-      const line = raw.trim()
-      if (line === '') continue
-      let frame
-      try {
-        frame = parseFrameLine(line, previous, options.layout ?? 'auto')
-      } catch (err) {
-        if (!(err instanceof StreamLineError)) throw err
-        errors++
-        await write(JSON.stringify({error: `line ${lineNo}: ${err.message}`, line: lineNo}))
-        continue
+    for (;;) {
+      // every line that has arrived: one batch, so a backlog shares model windows
+      const batch = await backlog.take()
+      if (batch === undefined) break
+      const parsed: StreamFrame[] = []
+      for (const raw of batch) {
+        lineNo++
+        const line = raw.trim()
+        if (line === '') continue
+        try {
+          const frame = parseFrameLine(line, previous, options.layout ?? 'auto')
+          previous = frame.frame
+          for (const p of frame.people) seen.add(p.id)
+          parsed.push(frame)
+        } catch (err) {
+          if (!(err instanceof StreamLineError)) throw err
+          errors++
+          await write(JSON.stringify({error: `line ${lineNo}: ${err.message}`, line: lineNo}))
+        }
       }
-      previous = frame.frame
-      for (const p of frame.people) seen.add(p.id)
-      await emit(await lifter.push(frame))
+      if (parsed.length > 0) await emit(await lifter.push(parsed))
     }
     await emit(await lifter.finish())
   } finally {
-    await engine.dispose()
+    backlog.stop()
+    await model.dispose()
   }
   return {...info, frames, errors, people: [...seen]}
 }
@@ -145,4 +177,41 @@ export function formatFrame(o: StreamOutputFrame, units: PoseUnits, decimals: nu
     return {id: p.rawId, pose3d: joints}
   })
   return JSON.stringify({frame: o.frame, people, lookahead: o.lookahead, units})
+}
+
+/** Reads an async source of lines in the background; take() returns every line that has arrived (waiting for one), or undefined at the end. */
+class LineBacklog {
+  private lines: string[] = []
+  private done = false
+  private failure: unknown
+  private wake: (() => void) | undefined
+  private stopped = false
+
+  constructor(source: AsyncIterable<string>) {
+    void (async () => {
+      try {
+        for await (const line of source) {
+          if (this.stopped) break
+          this.lines.push(line)
+          this.wake?.()
+        }
+      } catch (err) {
+        this.failure = err
+      }
+      this.done = true
+      this.wake?.()
+    })()
+  }
+
+  async take(): Promise<string[] | undefined> {
+    while (this.lines.length === 0 && !this.done) await new Promise<void>((resolve) => (this.wake = resolve))
+    this.wake = undefined
+    if (this.failure !== undefined) throw this.failure
+    if (this.lines.length === 0) return undefined
+    return this.lines.splice(0, this.lines.length)
+  }
+
+  stop(): void {
+    this.stopped = true
+  }
 }
