@@ -55,7 +55,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     ...engineFlags,
   }
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
     const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}] = await Promise.all([
       import('../config/load.js'),
@@ -87,7 +87,9 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
         layout: flags.layout as StreamLayout, pixel: flags.pixel, videoSize, flip: flags.flip ?? (explicit('flip') ? config.flip : true), rootrel: config.rootrel, engine,
       }, (info) => this.note(`stream: ${info.model}, ${info.engine}; window ${info.window} frames, look-ahead ${info.latency}; 3D in ${info.units}; reading NDJSON frames from stdin`))
       this.note(`stream: ${count(summary.frames, 'frame')} answered, ${count(summary.errors, 'error line')}, ${count(summary.people.length, 'person', 'people')} seen`)
-      return {summary}
+      // one line, so stdout stays NDJSON (oclif would pretty-print a returned object over many lines)
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({summary})}\n`)
+      return undefined
     }
     if (flags.latency > 0 || flags.layout !== 'auto') throw inputError('--latency and --layout apply to --stream only', {hint: 'add --stream, or drop them'})
     if (args.input === undefined) throw inputError('predict needs an input file (or --stream to read NDJSON frames from stdin)', {hint: 'e.g. motion predict alphapose-results.json --out walk.json'})

@@ -107,6 +107,14 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
       if (step.done) return step.value.x3d
     }
   }
+  // Warm-up: the first model call builds the engine's session (seconds on a busy machine); do it
+  // now, so the first frames are not held up by it. A standing figure, every joint confident.
+  const warm = new Float32Array(window * 51)
+  for (let i = 0; i < warm.length; i += 3) [warm[i], warm[i + 1], warm[i + 2]] = [100 + ((i / 3) % 17) * 7, 100 + ((i / 3) % 17) * 13, 1]
+  await liftWindow({data: warm, shape: [window, 17, 3]}).catch(async (err: unknown) => {
+    await engine.dispose()
+    throw err
+  })
   return {
     info: {units, window, latency, model: options.checkpoint === undefined ? 'bundled models/pose3d' : loaded.source.path, engine: engine.summary},
     liftWindow,
