@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
-import {inputError} from '../errors.js'
 import type {PredictProgress, PredictResult} from '../predict/types.js'
 import type {StreamLayout} from '../stream/messages.js'
 
@@ -57,13 +56,14 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
 
   async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
-    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}] = await Promise.all([
+    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}, {inputError}] = await Promise.all([
       import('../config/load.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../predict/index.js'),
       import('../data/keypoints/index.js'),
       import('../ui/progress.js'),
+      import('../errors.js'),
     ])
     const loaded = await loadConfig({
       configFile: flags.config,

@@ -165,6 +165,3 @@ export async function renderPredictions(preds: readonly Prediction[], file: stri
   } else if (preds.length === 1) await renderPrediction(preds[0]!, file, opts)
   else throw inputError(`a ${ext || '(no extension)'} picture shows one person, not ${preds.length}`, {file, hint: 'use .html for all people on one page'})
 }
-
-/** Extensions whose one file shows every person (predict --all-people writes one of them, not one per person). */
-export const ONE_FILE_RENDER_EXTENSIONS = ['.html'] as const
