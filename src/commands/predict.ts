@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
 import type {PredictProgress, PredictResult} from '../predict/types.js'
+import type {StreamLayout} from '../stream/messages.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -10,7 +11,8 @@ export default class Predict extends BaseCommand {
 Video input: an mp4, mov, avi, webm or mkv file (decoded by ffmpeg) or a folder of images is run through the bundled 2D detector (--detector; MoveNet, offline), tracked (stable person ids) and lifted the same way; --save-2d keeps the 2D as AlphaPose JSON, --render out.mp4|.gif|.webp draws the video with the 2D skeletons beside the 3D view.
 Keypoint inputs (detected; --format overrides): AlphaPose results JSON, COCO keypoint results JSON, an OpenPose folder of *_keypoints.json, MediaPipe/BlazePose JSON, CSV, NPY/NPZ [T,17,2|3] in H36M-17 order.
 Output by the extension of --out: .npy [T,17,3] (as X3D.npy), .json (per frame, joint names, units), .csv (long form), .bvh (Blender). 3D is in camera coordinates (x right, y down, z away), in [-1,1] units by default or pixels with --pixel.
-With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
+With --all-people each person gets NAME.person-ID.EXT (--render .html: one page with everybody).
+With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on stdout (see docs/streaming.md).`
 
   static override examples = [
     '<%= config.bin %> predict alphapose-results.json --out walk.npy',
@@ -21,10 +23,13 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     '<%= config.bin %> predict run/ --format openpose --person 2 --overlap 27 --out run.csv',
     '<%= config.bin %> predict alphapose-results.json --task mesh --checkpoint FT_MB_release_MB_ft_pw3d/best_epoch.bin --out walk.glb --render walk.gif',
     '<%= config.bin %> predict alphapose-results.json --checkpoint best_epoch.bin --config configs/pose3d/MB_ft_h36m_global_lite.yaml --out x3d.npy --json',
+    '<%= config.bin %> predict alphapose-results.json --all-people --render people.html',
+    'my-detector | <%= config.bin %> predict --stream --latency 5 > poses.ndjson',
   ]
 
   static override args = {
-    input: Args.string({description: 'Video file (mp4, mov, avi, webm, mkv), folder of images, keypoint file, or an OpenPose folder.', required: true}),
+    // ignoreStdin: stdin belongs to --stream (oclif would otherwise read piped stdin as this missing argument)
+    input: Args.string({description: 'Video file (mp4, mov, avi, webm, mkv), folder of images, keypoint file, or an OpenPose folder (not with --stream, which reads stdin).', ignoreStdin: true}),
   }
 
   static override flags = {
@@ -47,24 +52,28 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     smooth: Flags.string({description: 'Temporal filter on the 3D output: one-euro (adaptive low-pass, uses --fps) or savgol (Savitzky-Golay, window 9, order 2).', options: ['one-euro', 'savgol'], helpGroup: 'OUTPUT'}),
     skeleton: Flags.string({description: 'raw: the network output as it is; rigid: fit each person\'s bone lengths over the track (per-bone median, left and right averaged) and write a constant-length skeleton with the same bone directions (BVH output always uses this fit).', options: ['raw', 'rigid'], default: 'raw', helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
-    render: Flags.string({description: 'Also draw the result: .png contact sheet, or .gif / .webp animation (2D input beside 3D output). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
+    render: Flags.string({description: 'Also draw the result: .png contact sheet, .gif / .webp animation (2D input beside 3D output), or .html interactive 3D viewer (self-contained; all people on one page). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
     detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest; thunder: one person, most accurate.', options: ['multipose', 'lightning', 'thunder'], helpGroup: 'VIDEO'}),
     'detector-size': Flags.integer({description: 'Video input, multipose: the longer side of the detector input in pixels (a multiple of 32; default 256). Larger finds people who are small in the frame (a sports court), at about the square of the cost.', helpGroup: 'VIDEO'}),
     'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
     'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),
     ffmpeg: Flags.string({description: 'Video input: the ffmpeg binary (default: $MOTION_FFMPEG, else ffmpeg on PATH, else the one installed with motion).', helpGroup: 'VIDEO'}),
+    stream: Flags.boolean({description: 'Live mode: NDJSON 2D frames on stdin ({"frame": N, "people": [{"id": 1, "keypoints": [[x, y, score], ...]}]}), one NDJSON line of 3D per frame on stdout, flushed per line. --clip-len sets the window.', default: false, helpGroup: 'STREAM'}),
+    latency: Flags.integer({description: 'With --stream: frames of look-ahead. Frame N is answered when frame N + latency arrives: more look-ahead is more accurate and later (docs/streaming.md).', min: 0, default: 0, helpGroup: 'STREAM'}),
+    layout: Flags.string({description: 'With --stream: joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: ['auto', 'coco17', 'halpe26', 'h36m17', 'coco18', 'body25', 'blazepose33'], default: 'auto', helpGroup: 'STREAM'}),
     ...engineFlags,
   }
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
-    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}] = await Promise.all([
+    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}, {inputError}] = await Promise.all([
       import('../config/load.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../predict/index.js'),
       import('../data/keypoints/index.js'),
       import('../ui/progress.js'),
+      import('../errors.js'),
     ])
     const loaded = await loadConfig({
       configFile: flags.config,
@@ -73,6 +82,27 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const {config, sources} = loaded
     const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
+    const engine = {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads}
+    const videoSize = flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size'])
+    if (flags.stream) {
+      if (args.input !== undefined) throw inputError('--stream reads NDJSON frames from stdin, not from a file', {hint: `pipe it in: motion predict --stream < ${args.input}`})
+      const unused = (['out', 'render', 'format', 'person', 'smooth', 'fps'] as const).filter((f) => flags[f] !== undefined)
+      if (flags['all-people']) unused.push('all-people' as never)
+      if ((flags.overlap ?? 0) > 0) unused.push('overlap' as never)
+      if (flags.task !== 'pose3d') unused.push('task' as never)
+      if (unused.length) throw inputError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --stream (every person is lifted; 3D goes to stdout)`, {hint: 'drop them, or run predict on a file'})
+      const {runStreamFromStdin} = await import('../stream/stdio.js')
+      const summary = await runStreamFromStdin({
+        checkpoint: flags.checkpoint, modelConfig: explicitModelConfig(loaded), latency: flags.latency, window: explicit('clip_len') ? config.clip_len : undefined,
+        layout: flags.layout as StreamLayout, pixel: flags.pixel, videoSize, flip: flags.flip ?? (explicit('flip') ? config.flip : true), rootrel: config.rootrel, engine,
+      }, (info) => this.note(`stream: ${info.model}, ${info.engine}; window ${info.window} frames, look-ahead ${info.latency}; 3D in ${info.units}; reading NDJSON frames from stdin`))
+      this.note(`stream: ${count(summary.frames, 'frame')} answered, ${count(summary.errors, 'error line')}, ${count(summary.people.length, 'person', 'people')} seen`)
+      // one line, so stdout stays NDJSON (oclif would pretty-print a returned object over many lines)
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({summary})}\n`)
+      return undefined
+    }
+    if (flags.latency > 0 || flags.layout !== 'auto') throw inputError('--latency and --layout apply to --stream only', {hint: 'add --stream, or drop them'})
+    if (args.input === undefined) throw inputError('predict needs an input file (or --stream to read NDJSON frames from stdin)', {hint: 'e.g. motion predict alphapose-results.json --out walk.json'})
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
     const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
@@ -103,7 +133,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         person: flags.person,
         allPeople: flags['all-people'],
         pixel: flags.pixel,
-        videoSize: flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size']),
+        videoSize,
         clipLen: explicit('clip_len') ? config.clip_len : undefined,
         flip: flags.flip ?? (explicit('flip') ? config.flip : true),
         rootrel: config.rootrel,
@@ -112,7 +142,7 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
         skeleton: flags.skeleton as 'raw' | 'rigid',
         fps,
         render: flags.render,
-        engine: {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads},
+        engine,
         video,
         signal: abort.signal,
       },

@@ -16,13 +16,13 @@ import {NUM_JOINTS} from '../data/h36m.js'
 import {inputError, modelError} from '../errors.js'
 import {type MeshSequence, writeMeshOutput} from '../io/mesh-writers.js'
 import type {NDArray} from '../ndarray.js'
-import {personResults, writeAll} from '../predict/outputs.js'
+import {groupByRenderFile, personResults, writeAll} from '../predict/outputs.js'
 import type {TaskContext, TaskOutcome} from '../predict/types.js'
 import {bodyModelFromWeights, numVertices} from './body-model.js'
 import {flipAxisAnglePoses} from './rotation.js'
 import {smplFromTheta} from './run.js'
 
-export const MESH_RENDER_EXTENSIONS = ['.png', '.gif', '.webp'] as const
+export const MESH_RENDER_EXTENSIONS = ['.png', '.gif', '.webp', '.html'] as const
 const DEFAULT_FPS = 30
 
 /** Input errors for mesh outputs that could not be written; run before anything is read. */
@@ -148,12 +148,13 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
   const render = o.render !== undefined ? (await import('../render/mesh.js')).renderMesh : undefined
   // What each person's --out really became (a folder of frame_NNNNNN.obj for .obj or no extension).
   const written: Array<{kind: string; files: string[]} | undefined> = []
-  const writes = sequences.flatMap((seq, i) => {
-    const {out, render: renderFile} = ctx.outputs[i]!
-    const list: Array<{file: string; write: () => Promise<void>}> = [{file: out, write: async () => void (written[i] = await writeMeshOutput(seq, out))}]
-    if (renderFile && render) list.push({file: renderFile, write: () => render(seq, renderFile)})
-    return list
-  })
+  const writes: Array<{file: string; write: () => Promise<void>}> = sequences.map((seq, i) => ({file: ctx.outputs[i]!.out, write: async () => void (written[i] = await writeMeshOutput(seq, ctx.outputs[i]!.out))}))
+  if (render) {
+    for (const [file, group] of groupByRenderFile(ctx, sequences.map((seq, i) => ({seq, track: tracks[i]!})))) {
+      if (path.extname(file).toLowerCase() === '.html') writes.push({file, write: () => renderMeshPage(ctx, group, file)})
+      else writes.push({file, write: () => render(group[0]!.seq, file)})
+    }
+  }
   ctx.hooks.onWriting?.()
   await writeAll(writes)
   const people = personResults(ctx).map((p, i) => {
@@ -167,4 +168,13 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
     rootRelative: false,
     options: {mode: opts.mode, videoSize: opts.videoSize ?? null, clipLen, flip: opts.flip, fps: o.fps ?? null, vertices: numVertices(body), engine: engine.name},
   }
+}
+
+/** `--render out.html`: every person's mesh surface and joints (mm) with their 2D input, on one page. */
+async function renderMeshPage(ctx: TaskContext, group: {seq: MeshSequence; track: TaskContext['tracks'][number]}[], file: string): Promise<void> {
+  const {renderHtml} = await import('../viewer/html.js')
+  const {sceneFromMeshes} = await import('../viewer/from-prediction.js')
+  const people = group.map(({seq, track}) => ({id: track.id, verts: seq.verts, kp3d: seq.kp_3d, faces: seq.faces, input2d: track.keypoints}))
+  const scene = sceneFromMeshes(people, {source: ctx.options.input, model: ctx.modelLabel, fps: group[0]!.seq.fps, ...(ctx.data.imageSize ? {imageSize: ctx.data.imageSize} : {})})
+  await renderHtml(scene, file)
 }

@@ -14,7 +14,7 @@ import {inputError, modelError, MotionError} from '../errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import {resolveDefaultModel} from './default-model.js'
-import {checkOutputs, personPath} from './outputs.js'
+import {checkOutputs, personPath, rendersAllPeople} from './outputs.js'
 import {liftingStrategy} from './backbones.js'
 import {windowsFor} from './pose3d.js'
 import {clipLength, predictTask} from './tasks.js'
@@ -64,7 +64,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const many = selection.tracks.length > 1 || options.allPeople === true
   const outputs = selection.tracks.map((t) => ({
     out: many ? personPath(out, t.id) : out,
-    render: render === undefined ? null : many ? personPath(render, t.id) : render,
+    render: render === undefined ? null : many && !rendersAllPeople(render) ? personPath(render, t.id) : render,
   }))
   const ctxBase = {options, loaded}
   const clipLen = clipLength(ctxBase)

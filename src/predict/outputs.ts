@@ -14,7 +14,12 @@ import {inputError} from '../errors.js'
 import {OUTPUT_EXTENSIONS} from '../io/writers/index.js'
 import type {PersonResult, TaskContext} from './types.js'
 
-export const RENDER_OUTPUT_EXTENSIONS = ['.png', '.gif', '.webp'] as const
+export const RENDER_OUTPUT_EXTENSIONS = ['.png', '.gif', '.webp', '.html'] as const
+
+/** A render file that shows every person (.html), so --all-people writes one, not one per person. */
+export function rendersAllPeople(file: string): boolean {
+  return path.extname(file).toLowerCase() === '.html'
+}
 
 /** The default --out for an input: `<input name>.3d.json` in the current folder. */
 export function defaultOutput(input: string, cwd = process.cwd()): string {
@@ -36,7 +41,7 @@ export async function checkOutputs(out: string, render: string | undefined): Pro
   if (!OUTPUT_EXTENSIONS.includes(ext)) {
     throw inputError(`unknown output format '${ext || '(no extension)'}'`, {
       file: out,
-      hint: `use one of ${OUTPUT_EXTENSIONS.join(', ')} (pictures go to --render FILE.png|.gif|.webp)`,
+      hint: `use one of ${OUTPUT_EXTENSIONS.join(', ')} (pictures go to --render FILE.png|.gif|.webp|.html)`,
     })
   }
   await checkFolder(out)
@@ -88,4 +93,14 @@ export function personResults(ctx: Pick<TaskContext, 'tracks' | 'outputs'>): Per
     out: ctx.outputs[i]!.out,
     render: ctx.outputs[i]!.render,
   }))
+}
+
+/** Predictions grouped by their render file, in first-seen order (several people share an .html page). */
+export function groupByRenderFile<P>(ctx: Pick<TaskContext, 'outputs'>, items: readonly P[]): Map<string, P[]> {
+  const groups = new Map<string, P[]>()
+  items.forEach((item, i) => {
+    const file = ctx.outputs[i]?.render
+    if (file) groups.set(file, [...(groups.get(file) ?? []), item])
+  })
+  return groups
 }

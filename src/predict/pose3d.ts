@@ -13,7 +13,7 @@ import {inputError, modelError} from '../errors.js'
 import {writePrediction} from '../io/writers/index.js'
 import type {Prediction} from '../io/writers/types.js'
 import type {NDArray} from '../ndarray.js'
-import {personResults, writeAll} from './outputs.js'
+import {groupByRenderFile, personResults, writeAll} from './outputs.js'
 import {exampleInputShape} from '../model/onnx/example-shape.js'
 import {liftingStrategy, type LiftingStrategy, predictSequenceStream} from './backbones.js'
 import type {TaskContext, TaskOutcome} from './types.js'
@@ -77,13 +77,14 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
 
   predictions.forEach((pred, i) => ctx.hooks.onPrediction?.(pred, i))
   ctx.hooks.onWriting?.()
-  const render = o.render !== undefined ? (await import('../render/index.js')).renderPrediction : undefined
-  const writes = predictions.flatMap((pred, i) => {
-    const {out, render: renderFile} = ctx.outputs[i]!
-    const list = [{file: out, write: () => writePrediction(pred, out)}]
-    if (renderFile && render) list.push({file: renderFile, write: () => render(pred, renderFile)})
-    return list
-  })
+  const render = o.render !== undefined ? (await import('../render/index.js')).renderPredictions : undefined
+  const writes = predictions.map((pred, i) => ({file: ctx.outputs[i]!.out, write: () => writePrediction(pred, ctx.outputs[i]!.out)}))
+  // One render per file: a picture per person, or one .html page for everybody.
+  if (render) {
+    for (const [file, group] of groupByRenderFile(ctx, predictions)) {
+      writes.push({file, write: () => render(group, file, ctx.data.imageSize ? {imageSize: ctx.data.imageSize} : {})})
+    }
+  }
   await writeAll(writes)
 
   const people = personResults(ctx)
@@ -201,3 +202,4 @@ function recordedOptions(ctx: TaskContext, wild: WildOptions, smoothing: SmoothO
     engine: ctx.engine.name,
   }
 }
+

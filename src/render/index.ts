@@ -3,6 +3,7 @@
  *  - `.png`: a contact sheet of N evenly spaced frames; each tile is the 2D input (left) beside the
  *    3D output (right, fixed oblique orthographic view).
  *  - `.gif` / `.webp`: the same pair animated, looping.
+ *  - `.html`: an interactive page (three.js inline; see src/viewer), all people on one page.
  * Every view is fitted once to the whole sequence, so the figure does not jump between frames.
  * Files are written atomically.
  */
@@ -135,12 +136,32 @@ export async function renderAnimation(pred: Prediction, file: string, opts: Anim
   return {width, height: size, frames: frames.length, delayMs}
 }
 
-export const RENDER_EXTENSIONS = ['.png', '.gif', '.webp'] as const
+export const RENDER_EXTENSIONS = ['.png', '.gif', '.webp', '.html'] as const
 
-/** `--render FILE`: a contact sheet for .png, an animation for .gif / .webp. */
-export async function renderPrediction(pred: Prediction, file: string, opts: ContactSheetOptions & AnimationOptions = {}): Promise<void> {
+/** Options of the .html page: the video size for the 2D panel (else fitted to the points). */
+export interface PageOptions {
+  imageSize?: [number, number]
+}
+
+/** `--render FILE`: a contact sheet for .png, an animation for .gif / .webp, an interactive page for .html. */
+export async function renderPrediction(pred: Prediction, file: string, opts: ContactSheetOptions & AnimationOptions & PageOptions = {}): Promise<void> {
   const ext = path.extname(file).toLowerCase()
-  if (ext === '.png') await renderContactSheet(pred, file, opts)
+  if (ext === '.html') await renderPredictions([pred], file, opts)
+  else if (ext === '.png') await renderContactSheet(pred, file, opts)
   else if (ext === '.gif' || ext === '.webp') await renderAnimation(pred, file, opts)
   else throw inputError(`unknown render format '${ext || '(no extension)'}'`, {file, hint: `use one of ${RENDER_EXTENSIONS.join(', ')}`})
+}
+
+/**
+ * Several people into one file: one .html page shows them all; the picture formats take one
+ * person each, so they are refused here (predict names one file per person for them).
+ */
+export async function renderPredictions(preds: readonly Prediction[], file: string, opts: ContactSheetOptions & AnimationOptions & PageOptions = {}): Promise<void> {
+  const ext = path.extname(file).toLowerCase()
+  if (ext === '.html') {
+    for (const pred of preds) checkPrediction(pred, file)
+    const {renderPredictionsHtml} = await import('../viewer/from-prediction.js')
+    await renderPredictionsHtml(preds, file, opts)
+  } else if (preds.length === 1) await renderPrediction(preds[0]!, file, opts)
+  else throw inputError(`a ${ext || '(no extension)'} picture shows one person, not ${preds.length}`, {file, hint: 'use .html for all people on one page'})
 }
