@@ -8,7 +8,7 @@ test('`motion help predict` and `motion predict -h` both show the predict help',
   for (const args of [['help', 'predict'], ['predict', '-h'], ['predict', '--help']]) {
     const r = await runInProcess(args)
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    assert.match(r.stdout, /USAGE\s+\$ motion predict INPUT/, args.join(' '))
+    assert.match(r.stdout, /USAGE\s+\$ motion predict \[INPUT\]/, args.join(' '))
     assert.match(r.stdout, /--video-size/, args.join(' '))
   }
 })
@@ -27,10 +27,14 @@ test('the autocomplete plugin writes a bash completion script for motion', async
 })
 
 test('a missing argument is named, with its description', async () => {
-  const r = await runInProcess(['predict'])
+  const r = await runInProcess(['data', 'convert', '--out', 'x.csv'])
   assert.equal(r.code, 2)
   assert.match(r.stderr, /^Error: missing required argument: input \(Keypoint file/m)
-  assert.match(r.stderr, /Hint: run `motion predict --help`/)
+  assert.match(r.stderr, /Hint: run `motion data convert --help`/)
+  // predict's input is optional (--stream reads stdin): without either it says what it needs
+  const p = await runInProcess(['predict'])
+  assert.equal(p.code, 2)
+  assert.match(p.stderr, /^Error: predict needs an input file \(or --stream/m)
 })
 
 test('a bad flag value gives the reason, in human and JSON form', async () => {
