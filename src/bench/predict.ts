@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {inputError, modelError} from '../errors.js'
+import {inputError, modelError} from '../core/errors.js'
 
 export interface PredictTiming {
   mode: 'predict'

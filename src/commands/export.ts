@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 
 export default class Export extends BaseCommand {
   static override description =
@@ -25,8 +25,8 @@ export default class Export extends BaseCommand {
     const [{loadConfig}, {explicitModelConfig, loadModel}, {exportOnnx}, {exampleInputShape, fixedFrames}] = await Promise.all([
       import('../config/load.js'),
       import('../model/load.js'),
-      import('../model/onnx/export.js'),
-      import('../model/onnx/example-shape.js'),
+      import('../model/export-onnx.js'),
+      import('../model/example-shape.js'),
     ])
     const loaded = await loadConfig({configFile: flags.config, search: flags.config === undefined})
     // Only the keys the config sets: the checkpoint's shapes (and its backbone) decide the rest.

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS} from '../cli/model-flags.js'
 // Types only at top level: tfjs loads inside run(), so `motion --help` stays fast.
-import type {BackendAttempt, BackendName} from '../model/tfjs/backend.js'
+import type {BackendAttempt, BackendName} from '../nn/tfjs/backend.js'
 
 export default class Info extends BaseCommand {
   static override description = 'Show versions and which compute engines and tfjs backends can load on this machine.'
@@ -22,7 +22,7 @@ export default class Info extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Info)
-    const {probeBackends, selectBackend} = await import('../model/tfjs/backend.js')
+    const {probeBackends, selectBackend} = await import('../nn/tfjs/backend.js')
     const result = {motion: this.config.version, node: process.version, platform: `${process.platform}-${process.arch}`}
     this.info(`motion ${result.motion} on node ${result.node} (${result.platform})`)
 

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../base-command.js'
-import {backboneRegistry} from '../backbone/registry.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {backboneRegistry} from '../backbones/registry.js'
 import type {ConfigKeySpec} from '../config/types.js'
 import {headRegistry} from '../heads/registry.js'
 

@@ -7,7 +7,7 @@ import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {LineCounter, parseDocument, type ScalarTag} from 'yaml'
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import type {RawConfig} from './types.js'
 
 const MAX_INCLUDE_DEPTH = 8

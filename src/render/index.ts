@@ -9,10 +9,10 @@
 import path from 'node:path'
 import sharp from 'sharp'
 
-import {inputError} from '../errors.js'
-import {writeFileAtomic} from '../io/atomic.js'
-import type {Prediction} from '../io/writers/types.js'
-import {checkPrediction} from '../io/writers/validate.js'
+import {inputError} from '../core/errors.js'
+import {writeFileAtomic} from '../formats/atomic.js'
+import type {Prediction} from '../formats/writers/types.js'
+import {checkPrediction} from '../formats/writers/validate.js'
 import {COLORS, fitToPanel, inputPoints, obliquePoints, panelChrome, skeletonElements, type Fit, type Points2d} from './skeleton-svg.js'
 
 export interface ContactSheetOptions {

@@ -1,8 +1,8 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
-import {inputError} from '../../errors.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {inputError} from '../../core/errors.js'
 
 export default class DataConvert extends BaseCommand {
   static override description =
