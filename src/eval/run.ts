@@ -15,7 +15,7 @@ import {createEngine, type EngineChoice} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import type {BackendName} from '../nn/tfjs/backend.js'
 import type {NDArray} from '../core/ndarray.js'
-import {evalRunModelDir, readRunSettings} from '../model/run-checkpoint.js'
+import {evalRunModelDir, readRunSettings} from '../train/checkpoint.js'
 // MixSTE / Strided: their official windows and x, y input (the Strided Transformer predicts each frame's centred window).
 import {sequencePredictor} from '../model/lifting.js'
 import {inputLayoutOf} from '../train/input-layout-option.js'

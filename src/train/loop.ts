@@ -8,7 +8,7 @@
 import {inputError} from '../core/errors.js'
 import type {Model} from '../model/model.js'
 import type {NDArray} from '../core/ndarray.js'
-import {type CheckpointKind, type TrainState, writeCheckpoint} from '../model/run-checkpoint.js'
+import {type CheckpointKind, type TrainState, writeCheckpoint} from './checkpoint.js'
 import {type BatchSource, stepsPerEpoch} from '../tasks/batches.js'
 import {type TrainEvent, type TrainEvents, ThroughputMeter} from './events.js'
 import {Rng} from '../core/rng.js'
