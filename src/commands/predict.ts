@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
+import type {PredictRequest} from '../predict/api.js'
 import type {PredictProgress, PredictResult} from '../tasks/types.js'
 
 export default class Predict extends BaseCommand {
@@ -48,50 +49,35 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Predict)
-    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}] = await Promise.all([
-      import('../config/load.js'),
-      import('../model/load.js'),
-      import('../model/engine.js'),
-      import('../predict/index.js'),
-      import('../data/keypoints/index.js'),
-      import('../ui/progress.js'),
-    ])
-    const loaded = await loadConfig({
-      configFile: flags.config,
-      overrides: {clip_len: flags['clip-len'], rootrel: flags.rootrel, engine: flags.engine, backend: flags.backend},
-    })
-    for (const w of loaded.warnings) this.note(`warning: ${w}`)
-    const {config, sources} = loaded
-    const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
-    const fps = flags.fps === undefined ? undefined : Number(flags.fps)
-    const out = flags.out ?? predict.defaultOutput(args.input)
-
+    const [{predict}, {defaultOutput}, {progressBar}] = await Promise.all([import('../predict/api.js'), import('../tasks/outputs.js'), import('../ui/progress.js')])
     let bar: ReturnType<typeof progressBar> | undefined
     let offsets: number[] = []
     const showProgress = process.stderr.isTTY === true && !this.jsonEnabled()
-    const result: PredictResult = await predict.runPredict(
+    const result = await predict(
       {
         input: args.input,
-        format: flags.format === undefined ? undefined : parseKeypointFormat(flags.format),
-        out,
+        out: flags.out ?? defaultOutput(args.input),
+        format: flags.format as PredictRequest['format'],
+        task: flags.task as PredictRequest['task'],
         checkpoint: flags.checkpoint,
-        modelConfig: explicitModelConfig(loaded),
-        configFiles: loaded.files,
-        task: flags.task as 'pose3d' | 'action' | 'mesh',
+        config: flags.config,
         person: flags.person,
         allPeople: flags['all-people'],
         pixel: flags.pixel,
-        videoSize: flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size']),
-        clipLen: explicit('clip_len') ? config.clip_len : undefined,
-        flip: flags.flip ?? (explicit('flip') ? config.flip : true),
-        rootrel: config.rootrel,
+        videoSize: flags['video-size'],
+        clipLen: flags['clip-len'],
+        flip: flags.flip,
+        rootrel: flags.rootrel,
         overlap: flags.overlap,
-        smooth: flags.smooth as 'one-euro' | 'savgol' | undefined,
-        fps,
+        smooth: flags.smooth as PredictRequest['smooth'],
+        fps: flags.fps === undefined ? undefined : Number(flags.fps),
         render: flags.render,
-        engine: {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads},
+        engine: flags.engine as PredictRequest['engine'],
+        backend: flags.backend as PredictRequest['backend'],
+        threads: flags.threads,
       },
       {
+        onWarning: (w) => this.note(`warning: ${w}`),
         onPlan: ({data, selection, windowsPerPerson}) => {
           const people = data.people.length
           this.info(`input: ${data.file} (${data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
@@ -129,7 +115,9 @@ With --all-people each person gets NAME.person-ID.EXT (the same for --render).`
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
       if (p.render) this.info(`wrote ${p.render}`)
     }
-    return {...result}
+    // The files hold the arrays; --json reports what was written (as before the library API).
+    const {warnings: _warnings, ...report} = result
+    return {...report, people: report.people.map(({pose3d: _p, mesh: _m, ...person}) => person)}
   }
 }
 

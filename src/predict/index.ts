@@ -26,9 +26,11 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
   const task = options.task ?? 'pose3d'
   const entry = predictTask(task)
   checkFlags(options)
-  const out = path.resolve(options.out)
+  // No `out` (library use): nothing is written; the results carry the arrays.
+  const out = options.out !== undefined ? path.resolve(options.out) : undefined
   const render = options.render !== undefined ? path.resolve(options.render) : undefined
-  await (entry.checkOutputs ?? checkOutputs)(out, render)
+  if (out === undefined && render !== undefined) throw inputError('a render needs an output file too', {hint: 'give out as well as render, or leave both out to get the arrays only'})
+  if (out !== undefined) await (entry.checkOutputs ?? checkOutputs)(out, render)
 
   const data = await readKeypoints(options.input, {format: options.format})
   const selection = selectPeople(data, {person: options.person, all: options.allPeople})
@@ -42,7 +44,7 @@ export async function runPredict(options: PredictOptions, hooks: PredictHooks = 
 
   const many = selection.tracks.length > 1 || options.allPeople === true
   const outputs = selection.tracks.map((t) => ({
-    out: many ? personPath(out, t.id) : out,
+    out: out === undefined ? null : many ? personPath(out, t.id) : out,
     render: render === undefined ? null : many ? personPath(render, t.id) : render,
   }))
   const ctxBase = {options, loaded}

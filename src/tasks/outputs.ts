@@ -88,3 +88,8 @@ export function personResults(ctx: Pick<TaskContext, 'tracks' | 'outputs'>): Per
     render: ctx.outputs[i]!.render,
   }))
 }
+
+/** The typed array itself, carrying its shape (what the library API returns for arrays). */
+export function shaped<S extends readonly number[]>(data: Float32Array, shape: S): Float32Array & {readonly shape: S} {
+  return Object.assign(data, {shape})
+}

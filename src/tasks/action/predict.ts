@@ -127,10 +127,11 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
     ctx.hooks.onProgress?.({window: starts.length - 1, windows: starts.length, start: starts[starts.length - 1]!, end: T, finalized: T, person: track.id, personIndex: i, people: tracks.length, frames: T})
   }
   await writeAll(
-    predictions.map((pred, i) => {
+    predictions.flatMap((pred, i) => {
       const file = ctx.outputs[i]!.out
+      if (file === null) return []
       const body = {task: 'action', input: ctx.options.input, model: ctx.modelLabel, clipLen, classes: names, ...pred}
-      return {file, write: () => writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`)}
+      return [{file, write: () => writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`)}]
     }),
   )
   const people: PersonResult[] = personResults(ctx).map((person, i) => ({...person, render: null, action: predictions[i]!}))

@@ -16,7 +16,7 @@ import {NUM_JOINTS} from '../../core/h36m.js'
 import {inputError, modelError} from '../../core/errors.js'
 import {type MeshSequence, writeMeshOutput} from './writers.js'
 import type {NDArray} from '../../core/ndarray.js'
-import {personResults, writeAll} from '../outputs.js'
+import {personResults, shaped, writeAll} from '../outputs.js'
 import type {TaskContext, TaskOutcome} from '../types.js'
 import {bodyModelFromWeights, numVertices} from './body-model.js'
 import {flipAxisAnglePoses} from '../../nn/rotation.js'
@@ -148,12 +148,24 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
   const render = o.render !== undefined ? (await import('../../render/mesh.js')).renderMesh : undefined
   const writes = sequences.flatMap((seq, i) => {
     const {out, render: renderFile} = ctx.outputs[i]!
-    const list: Array<{file: string; write: () => Promise<void>}> = [{file: out, write: async () => void (await writeMeshOutput(seq, out))}]
+    const list: Array<{file: string; write: () => Promise<void>}> = out === null ? [] : [{file: out, write: async () => void (await writeMeshOutput(seq, out))}]
     if (renderFile && render) list.push({file: renderFile, write: () => render(seq, renderFile)})
     return list
   })
   await writeAll(writes)
-  const people = personResults(ctx)
+  const people = personResults(ctx).map((person, i) => {
+    const seq = sequences[i]!
+    const T = seq.theta.shape[0]!
+    return {
+      ...person,
+      mesh: {
+        theta: shaped(seq.theta.data, [T, 82] as const),
+        vertices: shaped(seq.verts.data, [T, seq.verts.shape[1]!, 3] as const),
+        joints: shaped(seq.kp_3d.data, [T, 17, 3] as const),
+        faces: seq.faces,
+      },
+    }
+  })
   return {
     people,
     units: 'mm',

@@ -9,7 +9,7 @@ import {inputError, modelError} from '../../core/errors.js'
 import {writePrediction} from '../../formats/writers/index.js'
 import type {Prediction} from '../../formats/writers/types.js'
 import type {NDArray} from '../../core/ndarray.js'
-import {personResults, writeAll} from '../outputs.js'
+import {personResults, shaped, writeAll} from '../outputs.js'
 import {exampleInputShape} from '../../model/example-shape.js'
 import {liftingStrategy, type LiftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import type {TaskContext, TaskOutcome} from '../types.js'
@@ -70,13 +70,13 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   const render = o.render !== undefined ? (await import('../../render/index.js')).renderPrediction : undefined
   const writes = predictions.flatMap((pred, i) => {
     const {out, render: renderFile} = ctx.outputs[i]!
-    const list = [{file: out, write: () => writePrediction(pred, out)}]
+    const list = out === null ? [] : [{file: out, write: () => writePrediction(pred, out)}]
     if (renderFile && render) list.push({file: renderFile, write: () => render(pred, renderFile)})
     return list
   })
   await writeAll(writes)
 
-  const people = personResults(ctx)
+  const people = personResults(ctx).map((person, i) => ({...person, pose3d: shaped(predictions[i]!.x3d.data, [predictions[i]!.x3d.shape[0]!, 17, 3] as const)}))
   if (strategy) return {people, units: strategy.units, rootRelative: true, options: strategyOptions(ctx, strategy, videoSize!, wild.flip, smoothing)}
   return {people, units: wild.mode === 'pixel' ? 'pixels' : 'normalized', rootRelative: wild.rootrel, options: recordedOptions(ctx, wild, smoothing)}
 }
