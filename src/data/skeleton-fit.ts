@@ -2,12 +2,12 @@
  * Rigid skeletons: one set of bone lengths per person, fitted over the whole track, and poses
  * rebuilt with them (`motion predict --skeleton rigid`; the BVH writer uses the same fit).
  * Each bone's length is the median of its per-frame lengths (robust to the frames a detector got
- * wrong), and left and right bones share the mean of their two medians, as a body is symmetric.
+ * wrong); left and right bones keep their own, so a track with constant bones is reproduced exactly.
  * Rebuilding keeps every bone's direction and the root's position, and walks the H36M tree from
  * the pelvis outwards.
  */
 import type {NDArray} from '../ndarray.js'
-import {H36M_FLIP_PERMUTATION, H36M_PARENTS, NUM_JOINTS} from './h36m.js'
+import {H36M_PARENTS, NUM_JOINTS} from './h36m.js'
 
 /**
  * `[T, 17, 3]` → the fitted length of the bone ending at each joint (index = child joint; the root
@@ -30,9 +30,7 @@ export function fitBoneLengths(x3d: NDArray): Float64Array {
     }
     medians[j] = n > 0 ? median(lens.subarray(0, n)) : 0
   }
-  const out = new Float64Array(NUM_JOINTS)
-  for (let j = 0; j < NUM_JOINTS; j++) out[j] = (medians[j]! + medians[H36M_FLIP_PERMUTATION[j]!]!) / 2
-  return out
+  return medians
 }
 
 /**

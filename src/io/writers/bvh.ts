@@ -10,7 +10,7 @@
  *    l_clavicle, r_clavicle). A joint's rotation orients only the bone to its single child, so each
  *    of the pelvis's and thorax's three bones gets its own rotation and every bone direction is
  *    reproduced exactly; only bone lengths are replaced by the rigid fit of src/data/skeleton-fit.ts (per-bone median
- *    over the frames, left and right averaged).
+ *    over the frames).
  *  - Rest pose: T-pose, facing +z, left = +x; legs down, spine up, arms out.
  *  - Rotations: pelvis from the spine direction and the hip axis, thorax from the neck direction and
  *    the shoulder axis, every other joint by the shortest rotation from its parent's frame (no

@@ -39,7 +39,7 @@ describe('fitBoneLengths / rigidSkeleton', () => {
     const lengths = fitBoneLengths(x)
     assert.equal(lengths[0], 0)
     assert.ok(Math.abs(lengths[2]! - 120) < 4, `r_knee bone ${lengths[2]}`)
-    assert.equal(lengths[2], lengths[5]) // left = right
+    assert.ok(Math.abs(lengths[2]! - lengths[5]!) < 4) // left and right fitted alike
     const rigid = rigidSkeleton(x, lengths)
     for (const t of [0, 77, 199]) for (let j = 1; j < NUM_JOINTS; j++) assert.ok(Math.abs(boneLength(rigid, t, j) - lengths[j]!) < 1e-3)
     // the root does not move, bone directions are kept
