@@ -53,7 +53,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     skeleton: Flags.string({description: 'raw: the network output as it is; rigid: fit each person\'s bone lengths over the track (per-bone median over the frames) and write a constant-length skeleton with the same bone directions (BVH output always uses this fit).', options: ['raw', 'rigid'], default: 'raw', helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
     render: Flags.string({description: 'Also draw the result: .png contact sheet, .gif / .webp animation (2D input beside 3D output), or .html interactive 3D viewer (self-contained; all people on one page). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
-    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest; thunder: one person, most accurate.', options: ['multipose', 'lightning', 'thunder'], helpGroup: 'VIDEO'}),
+    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest.', options: ['multipose', 'lightning'], helpGroup: 'VIDEO'}),
     'detector-size': Flags.integer({description: 'Video input, multipose: the longer side of the detector input in pixels (a multiple of 32; default 256). Larger finds people who are small in the frame (a sports court), at about the square of the cost.', helpGroup: 'VIDEO'}),
     'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
     'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),
@@ -105,7 +105,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     if (args.input === undefined) throw inputError('predict needs an input file (or --stream to read NDJSON frames from stdin)', {hint: 'e.g. motion predict alphapose-results.json --out walk.json'})
     const fps = flags.fps === undefined ? undefined : Number(flags.fps)
     const out = flags.out ?? predict.defaultOutput(args.input)
-    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | 'thunder' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
+    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
     const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
     const {isVideoInput} = await import('../video/input-kind.js')
     const videoInput = flags.format === undefined && (video !== undefined || (await isVideoInput(args.input)))

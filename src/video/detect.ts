@@ -3,7 +3,7 @@
  *
  * - multipose: the frame (already letterboxed to the model's input by ffmpeg) in one pass; up to
  *   6 people with boxes. Cost does not grow with the number of people.
- * - lightning / thunder (one person): a square crop that follows the person, as MoveNet's own
+ * - lightning (one person): a square crop that follows the person, as MoveNet's own
  *   demos do: the first crop is the whole frame, each next one the previous keypoints' box, enlarged;
  *   after a lost frame it starts from the whole frame again.
  *
