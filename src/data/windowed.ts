@@ -33,6 +33,14 @@ export interface WindowedResult {
   x3d: NDArray
 }
 
+/**
+ * The overlap a window-normalised model runs with: the one given (--overlap), else the one its
+ * config declares, else half a window, so window boundaries do not show.
+ */
+export function windowOverlap(clipLen: number, given?: number, declared?: number): number {
+  return given ?? declared ?? Math.floor(clipLen / 2)
+}
+
 /** Full-length windows (see the module comment). */
 export function planOverlappedWindows(frames: number, clipLen: number, overlap: number): WildWindow[] {
   if (!Number.isInteger(clipLen) || clipLen < 1) throw new RangeError(`clip length ${clipLen} must be a whole number >= 1`)

@@ -6,7 +6,7 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {planOverlappedWindows} from '../data/windowed.js'
+import {planOverlappedWindows, windowOverlap} from '../data/windowed.js'
 import {readPredictInput} from '../inputs/normalised-landmarks.js'
 import {bundledModelLabel, displayPath} from '../outputs/display-path.js'
 import {selectPeople} from '../data/people.js'
@@ -73,7 +73,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const windowModel = loaded.inference?.inputNorm === 'window'
   const windows = (frames: number): number =>
     windowModel
-      ? planOverlappedWindows(frames, clipLen, options.overlap ?? loaded.inference?.overlap ?? Math.floor(clipLen / 2)).length
+      ? planOverlappedWindows(frames, clipLen, windowOverlap(clipLen, options.overlap, loaded.inference?.overlap)).length
       : strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0)
   hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!))})
 

@@ -5,7 +5,7 @@
  */
 import {smoothPoses, type SmoothOptions} from '../data/smooth.js'
 import {type WildOptions, type WildProgress, planWindows, predictWildStream} from '../data/wild.js'
-import {predictWindowedStream, type WindowedOptions} from '../data/windowed.js'
+import {predictWindowedStream, windowOverlap, type WindowedOptions} from '../data/windowed.js'
 import {rigidSkeleton} from '../data/skeleton-fit.js'
 import {reportedUnits} from '../model/units.js'
 import type {PoseUnits} from '../io/writers/types.js'
@@ -106,8 +106,7 @@ function windowedPlan(ctx: TaskContext, clipLen: number, noConf: boolean): Windo
   const o = ctx.options
   if (o.pixel) throw inputError('--pixel is MotionBERT\'s pixel mode; this model gives root-relative 3D in millimetres', {hint: 'drop --pixel'})
   const len = o.clipLen ?? inference.clipLen ?? clipLen
-  // Default overlap: half a window, cross-faded, so window boundaries do not show.
-  const overlap = o.overlap ?? inference.overlap ?? Math.floor(len / 2)
+  const overlap = windowOverlap(len, o.overlap, inference.overlap)
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= len) {
     throw inputError(`overlap ${overlap} must be a whole number from 0 to clip length - 1 (${len - 1})`)
   }

@@ -27,7 +27,7 @@ import {clipWindows} from '../data/motion3d/windows.js'
 import {takeFrames} from '../data/motion3d/resample.js'
 import {inputError} from '../errors.js'
 import {type ActionEvalResult, actionEvalResult} from './evaluate.js'
-import {predictWindowedStream} from '../data/windowed.js'
+import {predictWindowedStream, windowOverlap} from '../data/windowed.js'
 import {mpjpe} from '../metrics/mpjpe.js'
 import {nMpjpe} from '../metrics/n-mpjpe.js'
 import {pMpjpe} from '../metrics/procrustes.js'
@@ -164,7 +164,7 @@ function filmStatic(clip: MotionClip, rng: Rng, opts: Pick<VideoEvalOptions, 'fp
 async function liftTrack(run: RunModel, keypoints: NDArray, opts: VideoEvalOptions): Promise<NDArray> {
   if (opts.inference?.inputNorm === 'window') {
     const clipLen = opts.inference.clipLen ?? opts.clipLen
-    const stream = predictWindowedStream(keypoints, {clipLen, overlap: opts.inference.overlap ?? Math.floor(clipLen / 2), flip: opts.flip, noConf: opts.noConf}, run)
+    const stream = predictWindowedStream(keypoints, {clipLen, overlap: windowOverlap(clipLen, undefined, opts.inference.overlap), flip: opts.flip, noConf: opts.noConf}, run)
     for (;;) {
       const step = await stream.next()
       if (step.done) return step.value.x3d
