@@ -138,7 +138,9 @@ export function jumpRatio(x3d: NDArray): number {
   return med > 0 ? max / med : 1
 }
 
-function median(values: Float64Array): number {
+/** Median of the values (0 for none). */
+export function median(values: ArrayLike<number>): number {
+  if (values.length === 0) return 0
   const s = Float64Array.from(values).sort()
   const m = s.length >> 1
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2

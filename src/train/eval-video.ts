@@ -21,12 +21,12 @@ import {sampleVideoView, VIDEO_VIEW_RANGES, type VideoView} from '../data/augmen
 import {NUM_JOINTS} from '../data/h36m.js'
 import type {MotionClip} from '../data/motion3d/clip.js'
 import {resampleFps} from '../data/motion3d/resample.js'
-import {boneLengthCv, jumpRatio} from '../data/skeleton-fit.js'
+import {boneLengthCv, jumpRatio, median} from '../data/skeleton-fit.js'
 import {normalizeWindow, predictWildStream, type RunModel} from '../data/wild.js'
 import {clipWindows} from '../data/motion3d/windows.js'
 import {takeFrames} from '../data/motion3d/resample.js'
 import {inputError} from '../errors.js'
-import {type ActionEvalResult, actionEvalResult} from './evaluate.js'
+import {type ActionEvalResult, actionEvalResult, evalIndices} from './evaluate.js'
 import {predictWindowedStream, windowOverlap} from '../data/windowed.js'
 import {mpjpe} from '../metrics/mpjpe.js'
 import {nMpjpe} from '../metrics/n-mpjpe.js'
@@ -90,7 +90,7 @@ export interface VideoEvalResult {
 }
 
 export async function evaluateVideoProtocol(run: RunModel, clips: readonly MotionClip[], opts: VideoEvalOptions): Promise<VideoEvalResult> {
-  const chosen = spread(clips, opts.limit)
+  const chosen = evalIndices(clips.length, opts.limit).map((i) => clips[i]!)
   const rng = new Rng(opts.cameraSeed)
   const toMm = opts.outputUnits === 'metres' ? 1000 : opts.outputUnits === 'millimetres' ? 1 : null
   const byAction = new Map<string, {mpjpe: number[]; p: number[]; n: number[]; cv: number[]; jump: number[]; clips: number}>()
@@ -177,21 +177,10 @@ async function liftTrack(run: RunModel, keypoints: NDArray, opts: VideoEvalOptio
   }
 }
 
-function spread<T>(items: readonly T[], limit?: number): T[] {
-  if (limit === undefined || limit >= items.length) return [...items]
-  return Array.from({length: limit}, (_, k) => items[Math.floor((k * items.length) / limit)]!)
-}
-
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, v) => a + v, 0) / Math.max(xs.length, 1)
 }
 
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 export interface VideoActionEvalOptions {
   cameraSeed: number
@@ -217,7 +206,7 @@ export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: rea
   const rng = new Rng(opts.cameraSeed)
   const logits: number[] = []
   const labels: number[] = []
-  for (const clip of spread(clips, opts.limit)) {
+  for (const clip of evalIndices(clips.length, opts.limit).map((i) => clips[i]!)) {
     const label = clip.action === null ? -1 : opts.classes.indexOf(clip.action)
     if (label < 0) throw inputError(`clip's action ${JSON.stringify(clip.action)} is not one of the model's classes (${opts.classes.join(', ')})`, {file: clip.file})
     const filmed = filmStatic(clip, rng, opts)

@@ -37,7 +37,7 @@ import {
   type Vec3,
 } from '../../data/bvh-rotation.js'
 import {H36M_PARENTS, NUM_JOINTS} from '../../data/h36m.js'
-import {fitBoneLengths} from '../../data/skeleton-fit.js'
+import {fitBoneLengths, median} from '../../data/skeleton-fit.js'
 import type {PoseUnits, Prediction} from './types.js'
 import {checkPrediction, fixed} from './validate.js'
 
@@ -240,8 +240,3 @@ function writeHierarchy(lines: string[], restDir: readonly Vec3[], lengths: numb
   emit(0, 0)
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
