@@ -3,15 +3,15 @@
  * `[batch, frames, joints, channels]`, run through the chosen engine as predict runs it
  * (forwardModelOnnx: one recorded graph, one kept session; forwardModel on tfjs).
  */
-import {getBackbone} from '../backbone/registry.js'
-import {modelError} from '../errors.js'
+import {getBackbone} from '../backbones/registry.js'
+import {modelError} from '../core/errors.js'
 import {getHead} from '../heads/registry.js'
 import {type Model, type ModelSpec, backboneInfo, buildModel, disposeModel, forwardModel, modelInputLayout, randomWeights, resolveModelConfig} from '../model/model.js'
-import {disposeOnnxModel, forwardModelOnnx} from '../model/onnx/model.js'
-import {defaultOnnxThreads} from '../model/onnx/session.js'
-import type {BackendName} from '../model/tfjs/backend.js'
-import {selectBackend} from '../model/tfjs/backend.js'
-import type {NDArray} from '../ndarray.js'
+import {disposeOnnxModel, forwardModelOnnx} from '../model/onnx-model.js'
+import {defaultOnnxThreads} from '../nn/onnx/session.js'
+import type {BackendName} from '../nn/tfjs/backend.js'
+import {selectBackend} from '../nn/tfjs/backend.js'
+import type {NDArray} from '../core/ndarray.js'
 import {type BenchPreset, benchModelConfig} from './presets.js'
 import {timeSteps} from './timing.js'
 

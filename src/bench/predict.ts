@@ -8,8 +8,8 @@ import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {inputError, modelError} from '../errors.js'
-import {isVideoInput} from '../video/input-kind.js'
+import {inputError, modelError} from '../core/errors.js'
+import {isVideoInput} from '../tasks/video/input-kind.js'
 
 export interface PredictTiming {
   mode: 'predict'

@@ -4,7 +4,7 @@
  * MixSTE and the Strided Transformer, `full` is the published model, `lite` half its width and
  * `tiny` a test-sized one. Weights are random: speed does not depend on their values.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import type {RawConfig} from '../config/types.js'
 
 export const BENCH_PRESETS = ['tiny', 'lite', 'full'] as const

@@ -6,8 +6,8 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {LIMITS} from '../limits/limits.js'
-import {modelsDir} from '../predict/default-model.js'
+import {LIMITS} from '../core/limits/limits.js'
+import {modelsDir} from '../model/default-model.js'
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md'
 

@@ -2,7 +2,7 @@
  * Every inference engine motion can use, its version and whether it loads here (`motion info`):
  * onnxruntime-node (the default engine when it loads) and tfjs with each of its backends.
  */
-import type {BackendAttempt, BackendName} from '../model/tfjs/backend.js'
+import type {BackendAttempt, BackendName} from '../nn/tfjs/backend.js'
 import {installedVersion} from './package-version.js'
 
 export interface EngineReport {
@@ -30,7 +30,7 @@ const BACKEND_PACKAGES: Record<BackendName, string> = {
 
 export async function probeOnnx(): Promise<EngineReport> {
   const version = installedVersion('onnxruntime-node')
-  const {loadOnnxRuntime} = await import('../model/onnx/session.js')
+  const {loadOnnxRuntime} = await import('../nn/onnx/session.js')
   try {
     await loadOnnxRuntime()
     return {name: 'onnx', package: 'onnxruntime-node', version, loads: true, detail: 'native CPU binding loaded'}
@@ -40,7 +40,7 @@ export async function probeOnnx(): Promise<EngineReport> {
 }
 
 export async function probeTfjs(force: BackendName | 'auto'): Promise<{engine: EngineReport; backend: string; backends: TfjsBackendReport[]}> {
-  const {probeBackends, selectBackend} = await import('../model/tfjs/backend.js')
+  const {probeBackends, selectBackend} = await import('../nn/tfjs/backend.js')
   const probed = await probeBackends()
   const selection = await selectBackend({force})
   const failedAtSelect = new Map(selection.attempts.filter((a) => !a.ok).map((a) => [a.name, a]))

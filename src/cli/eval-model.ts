@@ -4,8 +4,8 @@
  * model's class names. Mesh has no bundled model: that is a model error naming what to pass.
  */
 import type {Task} from '../config/schema.js'
-import {actionClassNames} from '../predict/action.js'
-import {resolveDefaultModel} from '../predict/default-model.js'
+import {actionClassNames} from '../tasks/action/predict.js'
+import {resolveDefaultModel} from '../model/default-model.js'
 
 export interface EvalModelChoice {
   checkpoint?: string

@@ -7,7 +7,7 @@ import {Flags} from '@oclif/core'
 
 import type {RawConfig} from '../config/types.js'
 import type {TrainRunOptions} from '../train/run.js'
-import type {TrainSessionResult} from '../ui/train-session.js'
+import type {TrainSessionResult} from './train-session.js'
 import {BACKEND_FLAG_OPTIONS} from './model-flags.js'
 
 export const trainFlags = {
@@ -64,9 +64,9 @@ export async function startTraining(
   const [{loadConfig}, {explicitModelConfig}, {chooseReporter, runTrainSession}, {parseEngineChoice, parseBackendChoice}, {LITERATURE_LOSS_KEYS}] = await Promise.all([
     import('../config/load.js'),
     import('../model/load.js'),
-    import('../ui/train-session.js'),
+    import('./train-session.js'),
     import('../model/engine.js'),
-    import('../train/losses-literature.js'),
+    import('../nn/losses-literature.js'),
   ])
   const loaded = await loadConfig({
     configFile: flags.config,

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
-import {inputError} from '../errors.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {inputError} from '../core/errors.js'
 
 export default class Bench extends BaseCommand {
   static override description = [
@@ -67,8 +67,8 @@ export default class Bench extends BaseCommand {
 
   private async benchTrain(flags: {preset: string; backbone: string; frames: number; batch: number; engine: string; threads?: number; seconds: number}): Promise<Record<string, unknown>> {
     if (flags.engine !== 'onnx') throw inputError('--train times the onnx gradient-graph engine', {hint: 'drop --engine tfjs'})
-    const {benchTrainStep} = await import('../train/onnx-bench.js')
-    const {defaultOnnxThreads} = await import('../model/onnx/session.js')
+    const {benchTrainStep} = await import('../bench/train-onnx.js')
+    const {defaultOnnxThreads} = await import('../nn/onnx/session.js')
     const threads = flags.threads ?? defaultOnnxThreads()
     this.note(`timing training steps of ${flags.backbone} ${flags.preset}, ${flags.batch} x ${flags.frames} frames on onnx for ${flags.seconds} s ...`)
     const r = await benchTrainStep({backbone: flags.backbone, preset: flags.preset as 'tiny' | 'lite' | 'full', frames: flags.frames, batch: flags.batch, threads, seconds: flags.seconds})

@@ -1,6 +1,6 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
 
 export default class Eval extends BaseCommand {
@@ -46,14 +46,14 @@ export default class Eval extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Eval)
-    const [{inputError, ExitCode}, thresholds] = await Promise.all([import('../errors.js'), import('../train/thresholds.js')])
+    const [{inputError, ExitCode}, thresholds] = await Promise.all([import('../core/errors.js'), import('../train/thresholds.js')])
     let result: Record<string, unknown>
     let metrics: Record<string, number | null>
     if (flags.pred || flags.gt) {
       if (!flags.pred || !flags.gt) throw inputError('array mode needs both --pred and --gt')
       const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'mpjve']
       const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-      const {evaluateArrays} = await import('../train/eval-arrays.js')
+      const {evaluateArrays} = await import('../eval/arrays.js')
       const m = await evaluateArrays(flags.pred, flags.gt)
       metrics = {mpjpe: m.mpjpe, p_mpjpe: m.p_mpjpe, n_mpjpe: m.n_mpjpe, mpjve: m.mpjve}
       this.info(`${m.frames} frames of shape [${m.shape.join(', ')}], in the input units:`)
@@ -72,7 +72,7 @@ export default class Eval extends BaseCommand {
       import('../config/load.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
-      import('../train/eval-run.js'),
+      import('../eval/run.js'),
     ])
     const loaded = await loadConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
@@ -131,12 +131,12 @@ export default class Eval extends BaseCommand {
   /** --task mesh: MPVE, MPJPE, PA-MPJPE (mm) on a mesh data folder. */
   private async evalMesh(flags: Interfaces.InferredFlags<typeof Eval.flags>): Promise<Record<string, unknown>> {
     const [{ExitCode}, thresholds, {loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, {evaluateMeshModel}] = await Promise.all([
-      import('../errors.js'),
+      import('../core/errors.js'),
       import('../train/thresholds.js'),
       import('../config/load.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
-      import('../mesh/eval-run.js'),
+      import('../eval/mesh.js'),
     ])
     const known = ['mpve', 'mpjpe', 'pa_mpjpe']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]

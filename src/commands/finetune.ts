@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {startTraining, trainFlags} from '../cli/train-flags.js'
 
 export default class Finetune extends BaseCommand {
@@ -33,7 +33,7 @@ export default class Finetune extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Finetune)
-    const {inputError} = await import('../errors.js')
+    const {inputError} = await import('../core/errors.js')
     const num = (v: string | undefined, name: string): number | undefined => {
       if (v === undefined) return undefined
       const n = Number(v)

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS} from '../cli/model-flags.js'
 // Types only at top level: tfjs loads inside run(), so `motion --help` stays fast.
-import type {BackendName} from '../model/tfjs/backend.js'
+import type {BackendName} from '../nn/tfjs/backend.js'
 
 export default class Info extends BaseCommand {
   static override description = 'Show versions, every compute engine (onnxruntime-node, tfjs and its backends) with whether it loads on this machine, and the bundled models with their licences.'

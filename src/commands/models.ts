@@ -1,6 +1,6 @@
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {listBundledModels, type BundledModel} from '../cli/bundled-models.js'
-import {backboneRegistry} from '../backbone/registry.js'
+import {backboneRegistry} from '../backbones/registry.js'
 import type {ConfigKeySpec} from '../config/types.js'
 import {headRegistry} from '../heads/registry.js'
 

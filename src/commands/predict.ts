@@ -1,9 +1,9 @@
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
-import type {PredictProgress, PredictResult} from '../predict/types.js'
-import type {StreamLayout} from '../stream/messages.js'
+import type {PredictProgress, PredictResult} from '../tasks/types.js'
+import type {StreamLayout} from '../predict/stream/messages.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -73,7 +73,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       import('../predict/index.js'),
       import('../data/keypoints/index.js'),
       import('../ui/progress.js'),
-      import('../errors.js'),
+      import('../core/errors.js'),
     ])
     const loaded = await loadConfig({
       configFile: flags.config,
@@ -91,7 +91,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       if ((flags.overlap ?? 0) > 0) unused.push('overlap' as never)
       if (flags.task !== 'pose3d') unused.push('task' as never)
       if (unused.length) throw inputError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --stream (every person is lifted; 3D goes to stdout)`, {hint: 'drop them, or run predict on a file'})
-      const {runStreamFromStdin} = await import('../stream/stdio.js')
+      const {runStreamFromStdin} = await import('../predict/stream/stdio.js')
       const summary = await runStreamFromStdin({
         checkpoint: flags.checkpoint, modelConfig: explicitModelConfig(loaded), latency: flags.latency, window: explicit('clip_len') ? config.clip_len : undefined,
         layout: flags.layout as StreamLayout, pixel: flags.pixel, videoSize, flip: flags.flip ?? (explicit('flip') ? config.flip : true), rootrel: config.rootrel, engine,
@@ -107,7 +107,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     const out = flags.out ?? predict.defaultOutput(args.input)
     const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
     const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
-    const {isVideoInput} = await import('../video/input-kind.js')
+    const {isVideoInput} = await import('../tasks/video/input-kind.js')
     const videoInput = flags.format === undefined && (video !== undefined || (await isVideoInput(args.input)))
     // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
     const abort = new AbortController()

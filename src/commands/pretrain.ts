@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {startTraining, trainFlags} from '../cli/train-flags.js'
 
 export default class Pretrain extends BaseCommand {

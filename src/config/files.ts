@@ -3,13 +3,13 @@
  * including its `!include` tag and `<<` merge keys), JSON, or a JS module's default export.
  * Every failure is an inputError naming the file (and the line for syntax errors).
  */
-import {checkConfigValue} from '../limits/config-limits.js'
-import {LIMITS, formatBytes} from '../limits/limits.js'
+import {checkConfigValue} from '../core/limits/config-limits.js'
+import {LIMITS, formatBytes} from '../core/limits/limits.js'
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {LineCounter, parseDocument, type ScalarTag} from 'yaml'
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import type {RawConfig} from './types.js'
 
 const MAX_INCLUDE_DEPTH = 8

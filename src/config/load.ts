@@ -8,7 +8,7 @@
  */
 import path from 'node:path'
 import {cosmiconfig, type Loader} from 'cosmiconfig'
-import {inputError, isMotionError} from '../errors.js'
+import {inputError, isMotionError} from '../core/errors.js'
 import {parseJsonText, parseYamlText, readConfigFile, requireMapping} from './files.js'
 import {BUILTIN_KEYS} from './keys.js'
 import type {ConfigSources, LoadedConfig, MotionConfig} from './schema.js'

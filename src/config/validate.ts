@@ -4,7 +4,7 @@
  * integer (got "abc")`, `--dim-feat flag: ...`). Flag values may arrive as strings and are coerced;
  * file values must already have the right YAML/JSON type.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import type {ConfigKeySpec} from './types.js'
 
 /** Source label of values given on the command line. */

@@ -11,11 +11,11 @@
  *  - an End Site is a point at its OFFSET in its joint's frame.
  */
 
-import {inputError} from '../errors.js'
-import {H36M_JOINTS, NUM_JOINTS} from './h36m.js'
-import {apply, eulerToMatrix, IDENTITY, matMul, type Axis, type Mat3, type Vec3} from './bvh-rotation.js'
-import type {NDArray} from '../ndarray.js'
-import {readFileText} from '../io/read-file.js'
+import {inputError} from '../core/errors.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../core/h36m.js'
+import {apply, eulerToMatrix, IDENTITY, matMul, type Axis, type Mat3, type Vec3} from '../formats/bvh-rotation.js'
+import type {NDArray} from '../core/ndarray.js'
+import {readFileText} from '../formats/read-file.js'
 
 export type BvhChannel = 'Xposition' | 'Yposition' | 'Zposition' | 'Xrotation' | 'Yrotation' | 'Zrotation'
 

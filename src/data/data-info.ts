@@ -7,8 +7,8 @@
  */
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
-import {inputError} from '../errors.js'
-import {type NpyArray, readNpy, readNpz, toFloat32} from '../io/npy.js'
+import {inputError} from '../core/errors.js'
+import {type NpyArray, readNpy, readNpz, toFloat32} from '../formats/npy.js'
 import {BVH_SKELETONS, bvhFps, bvhToH36m, readBvh} from './bvh.js'
 import {JOINT_MAPS} from './joint-maps.js'
 import {readKeypoints} from './keypoints/index.js'

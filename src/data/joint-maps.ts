@@ -14,7 +14,7 @@
  * at the mean of the detected sources, so a missing hip does not drag the pelvis to the image
  * corner. MotionBERT's two maps keep their plain mean, for parity.
  */
-import {NUM_JOINTS} from './h36m.js'
+import {NUM_JOINTS} from '../core/h36m.js'
 
 export type SourceLayout = 'halpe26' | 'coco17' | 'body25' | 'coco18' | 'blazepose33' | 'h36m17'
 

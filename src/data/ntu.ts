@@ -12,13 +12,13 @@
  * zero person added to single-person samples. Per batch: random_move (training, `random_move`),
  * then crop_scale with scale_range_train / scale_range_test over all persons together.
  */
-import {isKind, PickleDict, type PickleValue, readPickleFile} from '../checkpoint/unpickler.js'
-import {inputError} from '../errors.js'
-import {toFloat32} from '../io/npy.js'
-import type {NDArray} from '../ndarray.js'
-import type {Rng} from '../train/rng.js'
+import {isKind, PickleDict, type PickleValue, readPickleFile} from '../formats/pickle/unpickler.js'
+import {inputError} from '../core/errors.js'
+import {toFloat32} from '../formats/npy.js'
+import type {NDArray} from '../core/ndarray.js'
+import type {Rng} from '../core/rng.js'
 import {confidentBox} from './confident-box.js'
-import {NUM_JOINTS} from './h36m.js'
+import {NUM_JOINTS} from '../core/h36m.js'
 import {resampleIndices} from './motion3d/resample.js'
 
 const COCO_JOINTS = 17

@@ -5,9 +5,9 @@
  * (held at the nearest detection before the first / after the last) with confidence 0, so the
  * model sees them as missing and crop_scale ignores them. No frame is dropped or duplicated.
  */
-import {dataQualityError, inputError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
-import {NUM_JOINTS} from './h36m.js'
+import {dataQualityError, inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
+import {NUM_JOINTS} from '../core/h36m.js'
 import type {Detection, KeypointData, PersonDetections} from './keypoints/types.js'
 
 const ROW = NUM_JOINTS * 3

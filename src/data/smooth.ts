@@ -11,8 +11,8 @@
  *    evaluated on the polynomial fitted to the first / last full window, so the ends are not shifted
  *    and polynomials up to the order are kept exactly everywhere.
  */
-import {inputError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 
 export interface OneEuroOptions {
   method: 'one-euro'

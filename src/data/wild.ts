@@ -16,10 +16,10 @@
  * boundaries. Memory is bounded: the output is allocated once and each window only copies its
  * own frames, so a 100,000-frame track streams window by window (see predictWildStream).
  */
-import {dataQualityError, inputError, modelError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
+import {dataQualityError, inputError, modelError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 import {confidentBox} from './confident-box.js'
-import {H36M_FLIP_PERMUTATION, NUM_JOINTS, ROOT} from './h36m.js'
+import {H36M_FLIP_PERMUTATION, NUM_JOINTS, ROOT} from '../core/h36m.js'
 
 const ROW = NUM_JOINTS * 3
 

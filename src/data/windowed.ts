@@ -12,9 +12,9 @@
  * Memory is bounded as in predictWildStream: the output is allocated once, and frames before
  * `finalized` are final after each window.
  */
-import {modelError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
-import {NUM_JOINTS, ROOT} from './h36m.js'
+import {modelError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
+import {NUM_JOINTS, ROOT} from '../core/h36m.js'
 import {flipInto, normalizeWindow, type RunModel, type WildProgress, type WildWindow} from './wild.js'
 
 const ROW = NUM_JOINTS * 3

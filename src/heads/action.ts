@@ -6,8 +6,8 @@
  * The model input is [N, M, T, J, C]; persons are folded into the batch for the backbone.
  */
 import type {ConfigKeySpec} from '../config/types.js'
-import {resolveConfig} from '../model/entry-config.js'
-import type {BackboneInfo, HeadEntry} from './types.js'
+import {resolveConfig} from '../nn/registry/entry-config.js'
+import type {BackboneInfo, HeadEntry} from '../nn/registry/head.js'
 
 export interface ActionConfig {
   [key: string]: number | boolean | string

@@ -15,11 +15,11 @@
  * code), verts and kp_3d.
  */
 import type {ConfigKeySpec} from '../config/types.js'
-import {rot6dToRotmat, rotmatToAxisAngle} from '../mesh/rotation.js'
-import {SMPL_BETAS, SMPL_JOINTS, SMPL_POSE_BASIS, regress, smplForward} from '../mesh/smpl.js'
-import {resolveConfig} from '../model/entry-config.js'
-import type {NDArray} from '../ndarray.js'
-import type {BackboneInfo, HeadEntry} from './types.js'
+import {rot6dToRotmat, rotmatToAxisAngle} from '../nn/rotation.js'
+import {SMPL_BETAS, SMPL_JOINTS, SMPL_POSE_BASIS, regress, smplForward} from '../nn/smpl.js'
+import {resolveConfig} from '../nn/registry/entry-config.js'
+import type {NDArray} from '../core/ndarray.js'
+import type {BackboneInfo, HeadEntry} from '../nn/registry/head.js'
 
 export interface MeshConfig {
   [key: string]: number | boolean | string

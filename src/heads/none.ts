@@ -2,7 +2,7 @@
  * The empty head: the model's outputs are the backbone's own (MixSTE and the Strided Transformer
  * end in their own output layers; a DSTformer without `head` weights gives its representation).
  */
-import type {HeadEntry} from './types.js'
+import type {HeadEntry} from '../nn/registry/head.js'
 
 export const none: HeadEntry<Record<string, never>> = {
   name: 'none',

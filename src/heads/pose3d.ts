@@ -3,8 +3,8 @@
  * Official pose checkpoints store it as top-level `head.weight` / `head.bias` beside the backbone keys.
  */
 import type {ConfigKeySpec} from '../config/types.js'
-import {resolveConfig} from '../model/entry-config.js'
-import type {HeadEntry} from './types.js'
+import {resolveConfig} from '../nn/registry/entry-config.js'
+import type {HeadEntry} from '../nn/registry/head.js'
 
 export interface Pose3dConfig {
   [key: string]: number | boolean | string

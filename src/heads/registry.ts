@@ -1,11 +1,11 @@
 /** Heads by name. New heads (mesh) are added here and nowhere else. */
-import type {EntryConfig} from '../backbone/types.js'
-import {inputError} from '../errors.js'
+import type {EntryConfig} from '../nn/registry/backbone.js'
+import {inputError} from '../core/errors.js'
 import {action} from './action.js'
 import {mesh} from './mesh.js'
 import {none} from './none.js'
 import {pose3d} from './pose3d.js'
-import type {HeadEntry} from './types.js'
+import type {HeadEntry} from '../nn/registry/head.js'
 
 const entries: readonly HeadEntry<EntryConfig>[] = [
   pose3d as unknown as HeadEntry<EntryConfig>,

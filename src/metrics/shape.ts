@@ -3,9 +3,9 @@
  * the leading axes are flattened into frames; the axis just before the joints is time
  * (`[T, J, C]` is one sequence, `[N, T, J, C]` is N sequences).
  */
-import {inputError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
-import {shapeString} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
+import {shapeString} from '../core/ndarray.js'
 
 /** Float arrays the metrics accept (readers give Float32, fixtures and numpy files may be Float64). */
 export type FloatArray = NDArray<Float32Array | Float64Array>

@@ -1,5 +1,5 @@
 /** The standard set of pose metrics in one call (what `motion eval` reports). */
-import type {NDArray} from '../ndarray.js'
+import type {NDArray} from '../core/ndarray.js'
 import {mpjpe} from './mpjpe.js'
 import {nMpjpe} from './n-mpjpe.js'
 import {pck} from './pck.js'

@@ -1,6 +1,6 @@
 /** Top-k classification accuracy in percent, as the official `accuracy` (lib/utils/learning.py). */
-import {inputError} from '../errors.js'
-import {shapeString} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import {shapeString} from '../core/ndarray.js'
 import type {FloatArray} from './shape.js'
 
 /**

@@ -9,12 +9,12 @@
  */
 import os from 'node:os'
 
-import {inputError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 import {type Model, disposeModel, forwardModel} from './model.js'
-import {disposeOnnxModel, forwardModelOnnx} from './onnx/model.js'
-import {loadOnnxRuntime} from './onnx/session.js'
-import {BACKEND_NAMES, type BackendName, isBackendName, selectBackend} from './tfjs/backend.js'
+import {disposeOnnxModel, forwardModelOnnx} from './onnx-model.js'
+import {loadOnnxRuntime} from '../nn/onnx/session.js'
+import {BACKEND_NAMES, type BackendName, isBackendName, selectBackend} from '../nn/tfjs/backend.js'
 
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnx'] as const
 export type EngineChoice = (typeof ENGINE_CHOICES)[number]

@@ -8,9 +8,9 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {inputError} from '../errors.js'
-import {readNpy, readNpz, toFloat32, writeNpy, writeNpz} from '../io/npy.js'
-import {type NDArray, shapeString} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import {readNpy, readNpz, toFloat32, writeNpy, writeNpz} from '../formats/npy.js'
+import {type NDArray, shapeString} from '../core/ndarray.js'
 import type {InferenceEngine} from './engine.js'
 import type {LoadedModel} from './load.js'
 import {checkModelInput, modelInputLayout, outputNames} from './model.js'

@@ -12,14 +12,14 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {type CheckpointMeta, extractStateDict} from '../checkpoint/state-dict.js'
-import {looksLikeSafetensors, readSafetensors} from '../checkpoint/safetensors.js'
-import {readTorchCheckpoint} from '../checkpoint/torch.js'
+import {type CheckpointMeta, extractStateDict} from '../formats/state-dict.js'
+import {looksLikeSafetensors, readSafetensors} from '../formats/safetensors.js'
+import {readTorchCheckpoint} from '../formats/torch.js'
 import type {ConfigSources, Task} from '../config/schema.js'
 import type {RawConfig} from '../config/types.js'
 import {DEFAULT_SOURCE} from '../config/validate.js'
-import {inputError, modelError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
+import {inputError, modelError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 import {BACKBONE_PREFIX, HEAD_PREFIX, type Model, buildModel} from './model.js'
 import {
   NATIVE_CONFIG_FILE,

@@ -4,18 +4,18 @@
  * expects (every problem in one message); runModel composes the forward pass against Ops<T>
  * (shared by the tfjs executor and the ONNX recorder); forwardModel runs it on tfjs.
  */
-import {checkModelDimensions} from '../limits/model-limits.js'
+import {checkModelDimensions} from '../core/limits/model-limits.js'
 import * as tf from '@tensorflow/tfjs'
-import {DEFAULT_BACKBONE, getBackbone} from '../backbone/registry.js'
-import type {BackboneEntry, EntryConfig, ParamShapes} from '../backbone/types.js'
+import {DEFAULT_BACKBONE, getBackbone} from '../backbones/registry.js'
+import type {BackboneEntry, EntryConfig, ParamShapes} from '../nn/registry/backbone.js'
 import type {RawConfig} from '../config/types.js'
-import {inputError, modelError} from '../errors.js'
+import {inputError, modelError} from '../core/errors.js'
 import {DEFAULT_HEAD, getHead, headRegistry} from '../heads/registry.js'
-import type {BackboneInfo, HeadEntry} from '../heads/types.js'
-import {type NDArray, shapeString, size} from '../ndarray.js'
-import type {Mode, Ops} from './ops.js'
-import {type BackendName, type BackendSelection, selectBackend} from './tfjs/backend.js'
-import {TfjsOps} from './tfjs/ops.js'
+import type {BackboneInfo, HeadEntry} from '../nn/registry/head.js'
+import {type NDArray, shapeString, size} from '../core/ndarray.js'
+import type {Mode, Ops} from '../nn/ops.js'
+import {type BackendName, type BackendSelection, selectBackend} from '../nn/tfjs/backend.js'
+import {TfjsOps} from '../nn/tfjs/ops.js'
 
 export const BACKBONE_PREFIX = 'backbone.'
 export const HEAD_PREFIX = 'head.'

@@ -9,20 +9,20 @@
  * complete model or none. Reading rebuilds the model through buildModel, so weights that do not
  * fit the recorded config are refused with the usual model error (exit 3).
  */
-import {checkConfigValue} from '../limits/config-limits.js'
-import {LIMITS, formatBytes} from '../limits/limits.js'
-import {checkModelDimensions} from '../limits/model-limits.js'
+import {checkConfigValue} from '../core/limits/config-limits.js'
+import {LIMITS, formatBytes} from '../core/limits/limits.js'
+import {checkModelDimensions} from '../core/limits/model-limits.js'
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import type {ConfigValue, EntryConfig} from '../backbone/types.js'
-import {encodeSafetensors, readSafetensors} from '../checkpoint/safetensors.js'
+import type {ConfigValue, EntryConfig} from '../nn/registry/backbone.js'
+import {encodeSafetensors, readSafetensors} from '../formats/safetensors.js'
 import type {Task} from '../config/schema.js'
 import type {RawConfig} from '../config/types.js'
-import {H36M_JOINTS} from '../data/h36m.js'
-import {inputError, modelError} from '../errors.js'
-import {writeDirAtomic} from '../io/atomic.js'
-import type {NDArray} from '../ndarray.js'
+import {H36M_JOINTS} from '../core/h36m.js'
+import {inputError, modelError} from '../core/errors.js'
+import {writeDirAtomic} from '../formats/atomic.js'
+import type {NDArray} from '../core/ndarray.js'
 import {type Model, buildModel, modelInputLayout, outputNames} from './model.js'
 import {type OutputUnits, OUTPUT_UNITS, TRAINED_OUTPUT_UNITS, isOutputUnits, officialOutputUnits} from './units.js'
 

@@ -7,13 +7,13 @@
  * Native names are `backbone.<key>` and `head.<key>`. Which backbone and head a checkpoint holds is
  * decided by asking the registries, not by a switch on names.
  */
-import {backboneRegistry, getBackbone} from '../backbone/registry.js'
-import type {BackboneEntry, EntryConfig} from '../backbone/types.js'
+import {backboneRegistry, getBackbone} from '../backbones/registry.js'
+import type {BackboneEntry, EntryConfig} from '../nn/registry/backbone.js'
 import type {RawConfig} from '../config/types.js'
-import {modelError} from '../errors.js'
-import {type NDArray} from '../ndarray.js'
-import {extractStateDict} from '../checkpoint/state-dict.js'
-import {readTorchCheckpoint} from '../checkpoint/torch.js'
+import {modelError} from '../core/errors.js'
+import {type NDArray} from '../core/ndarray.js'
+import {extractStateDict} from '../formats/state-dict.js'
+import {readTorchCheckpoint} from '../formats/torch.js'
 import {BACKBONE_PREFIX, HEAD_PREFIX, type Model, type ModelConfig, buildModel, detectHead, resolveModelConfig, shapesOf, withPrefix} from './model.js'
 
 export interface OfficialImport {

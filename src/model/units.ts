@@ -8,7 +8,7 @@
  *    normalisation (src/data/augment), whatever the backbone.
  * Native model folders record it (config.json `outputUnits`); predict and eval convert from it.
  */
-import type {PoseUnits} from '../io/writers/types.js'
+import type {PoseUnits} from '../formats/writers/types.js'
 import type {ModelSpec} from './model.js'
 
 export const OUTPUT_UNITS = ['normalized', 'metres', 'millimetres'] as const

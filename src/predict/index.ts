@@ -7,26 +7,26 @@ import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
 import {planOverlappedWindows, windowOverlap} from '../data/windowed.js'
-import {readPredictInput} from '../inputs/normalised-landmarks.js'
-import {bundledModelLabel, displayPath} from '../outputs/display-path.js'
+import {readPredictInput} from '../data/keypoints/normalised-landmarks.js'
+import {bundledModelLabel, displayPath} from '../formats/writers/display-path.js'
 import {selectPeople} from '../data/people.js'
-import {inputError, modelError, MotionError} from '../errors.js'
+import {inputError, modelError, MotionError} from '../core/errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
-import {resolveDefaultModel} from './default-model.js'
-import {checkOutputs, personPath, rendersAllPeople} from './outputs.js'
-import {liftingStrategy} from './backbones.js'
-import {windowsFor} from './pose3d.js'
-import {clipLength, predictTask} from './tasks.js'
-import type {PredictHooks, PredictOptions, PredictResult, TaskContext} from './types.js'
-import type {Prediction} from '../io/writers/types.js'
-import {isVideoInput} from '../video/input-kind.js'
-import type {VideoKeypoints} from '../video/predict-video.js'
+import {resolveDefaultModel} from '../model/default-model.js'
+import {checkOutputs, personPath, rendersAllPeople} from '../tasks/outputs.js'
+import {liftingStrategy} from '../model/lifting.js'
+import {windowsFor} from '../tasks/pose3d/predict.js'
+import {clipLength, predictTask} from '../tasks/registry.js'
+import type {PredictHooks, PredictOptions, PredictResult, TaskContext} from '../tasks/types.js'
+import type {Prediction} from '../formats/writers/types.js'
+import {isVideoInput} from '../tasks/video/input-kind.js'
+import type {VideoKeypoints} from '../tasks/video/predict-video.js'
 
-export type {PredictHooks, PredictOptions, PredictProgress, PredictResult, PersonResult} from './types.js'
-export {defaultOutput, personPath, RENDER_OUTPUT_EXTENSIONS} from './outputs.js'
-export {defaultModelPath, MODELS_ENV, modelsDir, packageRoot} from './default-model.js'
-export {PREDICT_TASKS} from './tasks.js'
+export type {PredictHooks, PredictOptions, PredictProgress, PredictResult, PersonResult} from '../tasks/types.js'
+export {defaultOutput, personPath, RENDER_OUTPUT_EXTENSIONS} from '../tasks/outputs.js'
+export {defaultModelPath, MODELS_ENV, modelsDir, packageRoot} from '../model/default-model.js'
+export {PREDICT_TASKS} from '../tasks/registry.js'
 
 export async function runPredict(givenOptions: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
   const started = performance.now()
@@ -34,7 +34,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const entry = predictTask(task)
   // Video input (src/video): 2D from the bundled detector; the task itself draws nothing (the video render comes after).
   const isVideo = givenOptions.format === undefined && (givenOptions.video !== undefined || (await isVideoInput(givenOptions.input)))
-  const videoMod = isVideo ? await import('../video/predict-video.js') : undefined
+  const videoMod = isVideo ? await import('../tasks/video/predict-video.js') : undefined
   let options = isVideo ? {...givenOptions, render: undefined} : givenOptions
   checkFlags({...options, pixel: options.pixel && !isVideo})
   const out = path.resolve(options.out)

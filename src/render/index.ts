@@ -10,10 +10,10 @@
 import path from 'node:path'
 import sharp from 'sharp'
 
-import {inputError} from '../errors.js'
-import {writeFileAtomic} from '../io/atomic.js'
-import type {Prediction} from '../io/writers/types.js'
-import {checkPrediction} from '../io/writers/validate.js'
+import {inputError} from '../core/errors.js'
+import {writeFileAtomic} from '../formats/atomic.js'
+import type {Prediction} from '../formats/writers/types.js'
+import {checkPrediction} from '../formats/writers/validate.js'
 import {COLORS, fitToPanel, inputPoints, obliquePoints, panelChrome, skeletonElements, type Fit, type Points2d} from './skeleton-svg.js'
 
 export interface ContactSheetOptions {
@@ -160,7 +160,7 @@ export async function renderPredictions(preds: readonly Prediction[], file: stri
   const ext = path.extname(file).toLowerCase()
   if (ext === '.html') {
     for (const pred of preds) checkPrediction(pred, file)
-    const {renderPredictionsHtml} = await import('../viewer/from-prediction.js')
+    const {renderPredictionsHtml} = await import('./viewer/from-prediction.js')
     await renderPredictionsHtml(preds, file, opts)
   } else if (preds.length === 1) await renderPrediction(preds[0]!, file, opts)
   else throw inputError(`a ${ext || '(no extension)'} picture shows one person, not ${preds.length}`, {file, hint: 'use .html for all people on one page'})

@@ -8,9 +8,9 @@
 import path from 'node:path'
 import sharp from 'sharp'
 
-import {inputError} from '../errors.js'
-import {writeFileAtomic} from '../io/atomic.js'
-import type {NDArray} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import {writeFileAtomic} from '../formats/atomic.js'
+import type {NDArray} from '../core/ndarray.js'
 import {ANIMATION_DEFAULTS, MAX_PLAYBACK_FPS, evenlySpaced} from './index.js'
 
 export interface MeshFrames {

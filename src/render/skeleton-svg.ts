@@ -2,8 +2,8 @@
  * Skeleton drawings as SVG (lines and circles; left side blue, right side red, centre grey), which
  * sharp rasterises. Each view is fitted once to the whole sequence, so figures do not jump.
  */
-import {H36M_BONES, H36M_LEFT, H36M_RIGHT, NUM_JOINTS} from '../data/h36m.js'
-import type {NDArray} from '../ndarray.js'
+import {H36M_BONES, H36M_LEFT, H36M_RIGHT, NUM_JOINTS} from '../core/h36m.js'
+import type {NDArray} from '../core/ndarray.js'
 
 export const COLORS = {left: '#1f6fd1', right: '#d63a2f', centre: '#555555', background: '#ffffff', frame: '#d8d8d8', text: '#333333'}
 

@@ -8,15 +8,15 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {type Model, runModel, backboneInfo, HEAD_PREFIX} from '../model/model.js'
-import type {Mode} from '../model/ops.js'
-import {TfjsOps} from '../model/tfjs/ops.js'
-import {meshLoss, type MeshLossConfig} from '../mesh/losses.js'
-import type {NDArray} from '../ndarray.js'
-import {crossEntropy, oneHot} from './classification.js'
-import {combinedPoseLoss, DEFAULT_POSE_LOSS_LAMBDAS, loss2dWeighted, type PoseLossLambdas} from './losses.js'
-import {backbonePoseLoss} from './losses-literature.js'
+import type {Mode} from '../nn/ops.js'
+import {TfjsOps} from '../nn/tfjs/ops.js'
+import {meshLoss, type MeshLossConfig} from '../tasks/mesh/losses.js'
+import type {NDArray} from '../core/ndarray.js'
+import {crossEntropy, oneHot} from '../nn/classification.js'
+import {combinedPoseLoss, DEFAULT_POSE_LOSS_LAMBDAS, loss2dWeighted, type PoseLossLambdas} from '../nn/losses.js'
+import {backbonePoseLoss} from '../nn/losses-literature.js'
 import {AdamW, adamwStateFromTensors, adamwStateToTensors} from './optim.js'
-import type {SerializedOptimiserState, StepResult, TrainBatch, Trainer} from './types.js'
+import type {SerializedOptimiserState, StepResult, TrainBatch, Trainer} from '../tasks/train-types.js'
 
 let nextVariableId = 0
 

@@ -9,7 +9,7 @@
  *  - partial_train (config): official semantics — a parameter trains when its official name
  *    contains one of the substrings (native names are matched too).
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import {headRegistry} from '../heads/registry.js'
 import {BACKBONE_PREFIX, HEAD_PREFIX} from '../model/model.js'
 

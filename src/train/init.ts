@@ -6,8 +6,8 @@
  * the run's seeded Rng, so a seed gives the same model every time.
  */
 import {type ModelSpec, modelParams} from '../model/model.js'
-import {type NDArray, size} from '../ndarray.js'
-import {Rng} from './rng.js'
+import {type NDArray, size} from '../core/ndarray.js'
+import {Rng} from '../core/rng.js'
 
 export interface InitOptions {
   /** Only initialise names under this prefix (e.g. 'head.' for a fresh head); default all. */

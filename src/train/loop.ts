@@ -5,15 +5,15 @@
  * reporters. Everything that decides the next step (weights, AdamW moments, epoch, step, the Rng
  * and the epoch's shuffle) is in the checkpoint, so a resumed run continues the same sequence.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import type {Model} from '../model/model.js'
-import type {NDArray} from '../ndarray.js'
+import type {NDArray} from '../core/ndarray.js'
 import {type CheckpointDescription, type CheckpointKind, type TrainState, writeCheckpoint} from './checkpoint.js'
-import {type BatchSource, stepsPerEpoch} from './data.js'
+import {type BatchSource, stepsPerEpoch} from '../tasks/batches.js'
 import {type TrainEvent, type TrainEvents, ThroughputMeter} from './events.js'
-import {Rng} from './rng.js'
+import {Rng} from '../core/rng.js'
 import {ratesAtEpoch} from './schedule.js'
-import type {Trainer} from './types.js'
+import type {Trainer} from '../tasks/train-types.js'
 
 export interface LoopOptions {
   trainer: Trainer

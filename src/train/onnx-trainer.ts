@@ -20,18 +20,18 @@
  * statistics are updated here with PyTorch's momentum rule (unbiased variance).
  */
 import os from 'node:os'
-import {inputError, modelError} from '../errors.js'
-import {type NDArray, shapeString} from '../ndarray.js'
-import type {Ops} from '../model/ops.js'
-import {GRAD_PREFIX, differentiate, paramsToInputs} from '../model/onnx/grad.js'
-import type {Graph} from '../model/onnx/ir.js'
-import {optimiseGraph} from '../model/onnx/optimise.js'
-import {OnnxRecorder, type Value} from '../model/onnx/recorder.js'
-import {toOnnxBytes} from '../model/onnx/lower.js'
-import {loadOnnxRuntime} from '../model/onnx/session.js'
-import {type BatchNormStats, type DropoutMask, TrainingOps, fillDropoutMask} from '../model/onnx/train-ops.js'
+import {inputError, modelError} from '../core/errors.js'
+import {type NDArray, shapeString} from '../core/ndarray.js'
+import type {Ops} from '../nn/ops.js'
+import {GRAD_PREFIX, differentiate, paramsToInputs} from '../nn/onnx/grad.js'
+import type {Graph} from '../nn/onnx/ir.js'
+import {optimiseGraph} from '../nn/onnx/optimise.js'
+import {OnnxRecorder, type Value} from '../nn/onnx/recorder.js'
+import {toOnnxBytes} from '../nn/onnx/lower.js'
+import {loadOnnxRuntime} from '../nn/onnx/session.js'
+import {type BatchNormStats, type DropoutMask, TrainingOps, fillDropoutMask} from '../nn/onnx/train-ops.js'
 import {AdamW, type AdamWConfig, type AdamWState} from './optim.js'
-import {Rng, type RngState} from './rng.js'
+import {Rng, type RngState} from '../core/rng.js'
 
 /** The model's forward pass: graph inputs (by name) to named outputs. */
 export type ForwardFn = <T>(ops: Ops<T>, inputs: Readonly<Record<string, T>>) => Record<string, T>

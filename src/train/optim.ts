@@ -9,8 +9,8 @@
  * lr_head). A parameter with no gradient in a step is skipped entirely, as torch skips `grad is None`.
  * The state (step counts and moments) is plain data and converts to named tensors for checkpoints.
  */
-import {inputError} from '../errors.js'
-import type {NDArray} from '../ndarray.js'
+import {inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 
 export interface AdamWGroup {
   /** Name for logs and lr reporting, e.g. 'backbone', 'head'. */

@@ -11,44 +11,44 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {getBackbone} from '../backbone/registry.js'
+import {getBackbone} from '../backbones/registry.js'
 import type {MotionConfig} from '../config/schema.js'
 import type {RawConfig} from '../config/types.js'
 import {type Augment2dOptions, stack, type TrainingPairOptions} from '../data/augment/index.js'
 import {readClipFolder} from '../data/motion3d/clip-folder.js'
 import {Motion3dDataset} from '../data/motion3d/dataset.js'
-import {inputError, modelError} from '../errors.js'
+import {inputError, modelError} from '../core/errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import {getHead} from '../heads/registry.js'
-import * as meshRun from '../mesh/finetune.js'
+import * as meshRun from '../tasks/mesh/finetune.js'
 import {isActionPickle, ntuClassNames} from '../data/ntu.js'
-import {evaluateNtu, loadNtuPickle, NtuBatchSource, ntuClassCount, ntuRunData} from './ntu.js'
+import {evaluateNtu, loadNtuPickle, NtuBatchSource, ntuClassCount, ntuRunData} from '../tasks/action/ntu.js'
 import {BACKBONE_PREFIX, buildModel, HEAD_PREFIX, type Model, resolveModelConfig} from '../model/model.js'
 import {modelTask} from '../model/native.js'
-import type {BackendName} from '../model/tfjs/backend.js'
+import type {BackendName} from '../nn/tfjs/backend.js'
 import {TRAINED_OUTPUT_UNITS} from '../model/units.js'
-import type {NDArray} from '../ndarray.js'
+import type {NDArray} from '../core/ndarray.js'
 import {type BestMetric, type CheckpointDescription, findCheckpoint, isRunDir, readRunSettings, readTrainState, type RunSettings, runModelDir, type TrainState, writeRunSettings} from './checkpoint.js'
-import {ActionBatchSource, type BatchSource, PoseBatchSource} from './data.js'
-import {VideoBatchSource} from './video-data.js'
+import {ActionBatchSource, type BatchSource, PoseBatchSource} from '../tasks/batches.js'
+import {VideoBatchSource} from '../tasks/pose3d/video-data.js'
 import type {InputLayout} from '../data/augment/input-layout.js'
-import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
+import {readTracks2d, TwoDBatchSource, windowTracks} from '../tasks/pose3d/data-2d.js'
 import {TfjsTrainer} from './engine-tfjs.js'
-import {evaluateAction, evaluatePose} from './evaluate.js'
+import {evaluateAction, evaluatePose} from '../tasks/evaluate.js'
 import type {TrainEvents} from './events.js'
 import {describeFreeze, type FreezeSpec, parseFreeze, trainableNames} from './freeze.js'
 import {initialWeights} from './init.js'
 import {inputLayoutOf} from './input-layout-option.js'
-import type {PoseLossLambdas} from './losses.js'
-import {type LiteratureLossWeights, literatureLossWeights} from './losses-literature.js'
-import {modelInputChannels, sequencePredictor} from '../predict/backbones.js'
+import type {PoseLossLambdas} from '../nn/losses.js'
+import {type LiteratureLossWeights, literatureLossWeights} from '../nn/losses-literature.js'
+import {modelInputChannels, sequencePredictor} from '../model/lifting.js'
 import {runTrainingLoop} from './loop.js'
 import {AdamW} from './optim.js'
-import {Rng} from './rng.js'
+import {Rng} from '../core/rng.js'
 import {scheduleFor} from './schedule.js'
 import {adamwConfig, createTrainer, type TrainEngineChoice} from './trainer.js'
-import type {Trainer, TrainBatch, TrainTask} from './types.js'
+import type {Trainer, TrainBatch, TrainTask} from '../tasks/train-types.js'
 
 export interface TrainRunOptions {
   command: 'pretrain' | 'finetune'
@@ -207,7 +207,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
   let trainer: Trainer
   let reason: string
   if (useCache) {
-    const {selectBackend} = await import('../model/tfjs/backend.js')
+    const {selectBackend} = await import('../nn/tfjs/backend.js')
     const selection = await selectBackend({force: settings.backend as BackendName | 'auto'})
     trainer = new TfjsTrainer({model, trainable, optimiser: new AdamW(adamwConfig(schedule, Number(config.weight_decay))), lambdas, meshLoss, backend: selection.backend, lambda2d: config.lambda_2d})
     reason = `frozen backbone: head steps on cached features (features by ${cacheInfo!.engine})`

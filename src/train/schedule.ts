@@ -4,7 +4,7 @@
  * StepLR(step_size=1, gamma=lr_decay)). The rate of epoch e (0-based) is base · decay^e, so a
  * resumed run recomputes exactly the rates the killed run would have used.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 
 export type ParamGroup = 'backbone' | 'head'
 

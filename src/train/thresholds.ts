@@ -2,7 +2,7 @@
  * CI thresholds for `motion eval`: `--fail-above mpjpe=60` fails when the metric is above the
  * value, `--fail-below top1=85` when it is below. Crossing any of them gives exit code 5.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 
 export interface Threshold {
   metric: string

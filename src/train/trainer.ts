@@ -8,21 +8,21 @@
  * Both use the same AdamW (optim.ts) with backbone and head parameter groups, so their checkpoints
  * are interchangeable. The choice and the reason are reported at start.
  */
-import {inputError} from '../errors.js'
+import {inputError} from '../core/errors.js'
 import {type Model, runModel} from '../model/model.js'
-import {loadOnnxRuntime} from '../model/onnx/session.js'
-import {type BackendName, selectBackend} from '../model/tfjs/backend.js'
-import {meshLoss, type MeshLossConfig} from '../mesh/losses.js'
-import type {NDArray} from '../ndarray.js'
-import {crossEntropy, oneHot} from './classification.js'
+import {loadOnnxRuntime} from '../nn/onnx/session.js'
+import {type BackendName, selectBackend} from '../nn/tfjs/backend.js'
+import {meshLoss, type MeshLossConfig} from '../tasks/mesh/losses.js'
+import type {NDArray} from '../core/ndarray.js'
+import {crossEntropy, oneHot} from '../nn/classification.js'
 import {TfjsTrainer} from './engine-tfjs.js'
-import {combinedPoseLoss, loss2dWeighted, type PoseLossLambdas} from './losses.js'
-import {backbonePoseLoss} from './losses-literature.js'
+import {combinedPoseLoss, loss2dWeighted, type PoseLossLambdas} from '../nn/losses.js'
+import {backbonePoseLoss} from '../nn/losses-literature.js'
 import {createOnnxTrainer, type GradientResult, type OnnxTrainer} from './onnx-trainer.js'
 import {AdamW, type AdamWConfig, adamwStateFromTensors, adamwStateToTensors} from './optim.js'
-import type {RngState} from './rng.js'
+import type {RngState} from '../core/rng.js'
 import type {LrSchedule} from './schedule.js'
-import type {SerializedOptimiserState, StepResult, TrainBatch, Trainer, TrainTask} from './types.js'
+import type {SerializedOptimiserState, StepResult, TrainBatch, Trainer, TrainTask} from '../tasks/train-types.js'
 
 export type TrainEngineChoice = 'auto' | 'tfjs' | 'onnx'
 

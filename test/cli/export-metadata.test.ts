@@ -6,7 +6,7 @@ import {test} from 'node:test'
 import {runInProcess} from '../helpers/in-process-cli.js'
 import {repoRoot} from '../helpers/paths.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
-import {readOnnxMetadata} from '../../src/model/onnx/index.js'
+import {readOnnxMetadata} from '../../src/nn/onnx/index.js'
 
 const tmp = tmpDirForTests('motion-export-meta-')
 

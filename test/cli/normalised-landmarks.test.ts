@@ -4,7 +4,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
 import {JOINT_MAPS} from '../../src/data/joint-maps.js'
-import {readPredictInput} from '../../src/inputs/normalised-landmarks.js'
+import {readPredictInput} from '../../src/data/keypoints/normalised-landmarks.js'
 import {runInProcess} from '../helpers/in-process-cli.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 

@@ -10,9 +10,9 @@ import {runInProcess} from '../helpers/in-process-cli.js'
 import {repoRoot} from '../helpers/paths.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 import {meshTiny} from '../unit/mesh/helpers.js'
-import {personValue} from '../../src/outputs/person-id.js'
-import {displayPath} from '../../src/outputs/display-path.js'
-import {toMeshParamsJson} from '../../src/io/mesh-writers.js'
+import {personValue} from '../../src/formats/writers/person-id.js'
+import {displayPath} from '../../src/formats/writers/display-path.js'
+import {toMeshParamsJson} from '../../src/tasks/mesh/writers.js'
 
 const tmp = tmpDirForTests('motion-outputs-')
 const example = 'examples/walking.alphapose.json'

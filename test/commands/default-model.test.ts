@@ -11,8 +11,8 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import os from 'node:os'
 import path from 'node:path'
 import {after, describe, test} from 'node:test'
-import {H36M_PARENTS} from '../../src/data/h36m.js'
-import {readNpyFloat32} from '../../src/io/npy.js'
+import {H36M_PARENTS} from '../../src/core/h36m.js'
+import {readNpyFloat32} from '../../src/formats/npy.js'
 import {runCli} from '../helpers/cli.js'
 import {dataDir, repoRoot} from '../helpers/paths.js'
 

@@ -1,6 +1,6 @@
 /** The project's parity measure, shared by every test that compares with a reference. */
 import assert from 'node:assert/strict'
-import type {NDArray} from '../../src/ndarray.js'
+import type {NDArray} from '../../src/core/ndarray.js'
 
 /** max|ours - ref| / max(1, max|ref|) over two flat arrays of the same length. */
 export function parityError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {

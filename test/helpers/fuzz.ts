@@ -5,8 +5,8 @@
  * MOTION_FUZZ_MUTATIONS=10000 for the long one.
  */
 import assert from 'node:assert/strict'
-import {isMotionError} from '../../src/errors.js'
-import {Rng} from '../../src/train/rng.js'
+import {isMotionError} from '../../src/core/errors.js'
+import {Rng} from '../../src/core/rng.js'
 
 export const FUZZ_SEED = 20_261_206
 

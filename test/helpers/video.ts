@@ -2,7 +2,7 @@
 import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {dataDir} from './paths.js'
-import {resolveFfmpeg} from '../../src/video/ffmpeg.js'
+import {resolveFfmpeg} from '../../src/tasks/video/ffmpeg.js'
 
 /** Two people shaking hands; 1920x1080, 72 frames, 30 fps (mmaction2 demo, Apache-2.0). */
 export const HANDSHAKE = path.join(dataDir, 'video-real', 'handshake.mp4')

@@ -1,8 +1,8 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
-import {inputError} from '../../errors.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {inputError} from '../../core/errors.js'
 
 export default class DataConvert extends BaseCommand {
   static override description =
@@ -73,7 +73,7 @@ export default class DataConvert extends BaseCommand {
     if (path.extname(out).toLowerCase() !== '.npy') throw inputError('a BVH converts to a 3D clip: write .npy', {file: out, hint: 'use --out NAME.npy'})
     const outDir = path.dirname(path.resolve(out))
     if (!(await fsp.stat(outDir).catch(() => null))?.isDirectory()) throw inputError(`the output folder ${outDir} does not exist`, {file: out})
-    const [{readBvh, bvhToH36m}, {writeNpy}] = await Promise.all([import('../../data/bvh.js'), import('../../io/npy.js')])
+    const [{readBvh, bvhToH36m}, {writeNpy}] = await Promise.all([import('../../data/bvh.js'), import('../../formats/npy.js')])
     const clip = bvhToH36m(await readBvh(input))
     await writeNpy(out, clip.x3d)
     const T = clip.x3d.shape[0]!

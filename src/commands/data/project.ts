@@ -1,8 +1,8 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
-import {inputError} from '../../errors.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {inputError} from '../../core/errors.js'
 
 export default class DataProject extends BaseCommand {
   static override description =
@@ -40,7 +40,7 @@ export default class DataProject extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DataProject)
     const [{loadWorldMotion, parseImageSize, projectMotion, rootRelativeCopy}, {keypointDataFromTracks, keypointFormatForFile, writeKeypoints}, {writeNpy, writeNpz}, {CAMERA_COORDINATES}] =
-      await Promise.all([import('../../data/project-motion.js'), import('../../data/keypoints/writers.js'), import('../../io/npy.js'), import('../../io/writers/types.js')])
+      await Promise.all([import('../../data/project-motion.js'), import('../../data/keypoints/writers.js'), import('../../formats/npy.js'), import('../../formats/writers/types.js')])
 
     // Everything that can be checked before reading data is checked first, so nothing is written half.
     const imageSize = parseImageSize(flags['image-size'])

@@ -1,7 +1,7 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 
 export default class DataSynthMesh extends BaseCommand {
   static override description =
@@ -26,12 +26,12 @@ export default class DataSynthMesh extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DataSynthMesh)
     const [{inputError}, {loadBodyModel, numVertices}, {synthMeshData}, {writeNpz}, {MESH_DATA_FORMAT}, {writeFileAtomic}] = await Promise.all([
-      import('../../errors.js'),
-      import('../../mesh/body-model.js'),
-      import('../../mesh/train.js'),
-      import('../../io/npy.js'),
-      import('../../mesh/data.js'),
-      import('../../io/atomic.js'),
+      import('../../core/errors.js'),
+      import('../../tasks/mesh/body-model.js'),
+      import('../../tasks/mesh/train.js'),
+      import('../../formats/npy.js'),
+      import('../../tasks/mesh/data.js'),
+      import('../../formats/atomic.js'),
     ])
     const poseScale = Number(flags['pose-scale'])
     if (!(poseScale >= 0 && Number.isFinite(poseScale))) throw inputError(`--pose-scale must be a number >= 0, got '${flags['pose-scale']}'`)

@@ -3,10 +3,10 @@
  * sees: camera coordinates as MotionBERT uses them (x right, y down, z forward, mm), pixels, and
  * the "2.5D" image-space label (u, v, depth in pixels) that H36M's `joint3d_image` provides.
  */
-import {inputError} from '../../errors.js'
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
-import {ROOT} from '../h36m.js'
+import {inputError} from '../../core/errors.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
+import {ROOT} from '../../core/h36m.js'
 
 export type Range = readonly [number, number]
 

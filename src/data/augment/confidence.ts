@@ -1,5 +1,5 @@
 /** The confidence channel the models take as their third input channel. */
-import type {NDArray} from '../../ndarray.js'
+import type {NDArray} from '../../core/ndarray.js'
 
 /** `[..., J, 2|3]` -> `[..., J, 3]` with x, y kept and confidence set to `value` (default 1, as synthetic 2D). */
 export function withConfidence(x: NDArray, value = 1): NDArray {

@@ -6,9 +6,9 @@
  * position; confidences fall as the error grows. Extremities are noisier than the torso.
  * The strengths are drawn per window, so some inputs are clean and some are poor.
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
-import {NUM_JOINTS} from '../h36m.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
+import {NUM_JOINTS} from '../../core/h36m.js'
 import type {Range} from './camera.js'
 
 export interface DetectorNoiseRanges {

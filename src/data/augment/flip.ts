@@ -1,6 +1,6 @@
 /** Horizontal flip as MotionBERT's flip_data: negate x and swap left/right joints. */
-import type {NDArray} from '../../ndarray.js'
-import {H36M_FLIP_PERMUTATION, NUM_JOINTS} from '../h36m.js'
+import type {NDArray} from '../../core/ndarray.js'
+import {H36M_FLIP_PERMUTATION, NUM_JOINTS} from '../../core/h36m.js'
 
 /**
  * `[..., 17, C]` with x as channel 0, centred at 0 (normalised or root-relative data; pixel

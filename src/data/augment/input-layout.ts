@@ -5,9 +5,9 @@
  * projected joints would show the model a spine the readers never deliver (in CMU mocap the true
  * spine is up to 44 mm off that midpoint), so the input is rebuilt the reader's way.
  */
-import {H36M_JOINTS, NUM_JOINTS} from '../h36m.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../../core/h36m.js'
 import {JOINT_MAPS, type SourceLayout} from '../joint-maps.js'
-import type {NDArray} from '../../ndarray.js'
+import type {NDArray} from '../../core/ndarray.js'
 
 export type InputLayout = SourceLayout
 

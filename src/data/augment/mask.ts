@@ -3,8 +3,8 @@
  * joint of each frame is zeroed (all channels, confidence included) with probability `maskRatio`,
  * and each frame with probability `maskTRatio` — the frame mask shared by the whole batch.
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
 import {addSyntheticNoise, OFFICIAL_SYNTHETIC_NOISE, type SyntheticNoiseModel} from './noise.js'
 
 export interface MaskOptions {

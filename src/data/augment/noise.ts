@@ -4,8 +4,8 @@
  * confidence mapping (parameters from the official params/synthetic_noise.pth and
  * params/d2c_params.pkl, Apache-2.0).
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
 
 /** Adds N(0, std) to x and y of `[..., C>=2]`; other channels untouched. Returns new data. */
 export function addGaussianNoise(x: NDArray, std: number, rng: Rng): NDArray {

@@ -2,9 +2,9 @@
  * The normalisations MotionBERT applies to 3D training data (lib/utils/utils_data.py,
  * lib/data/datareader_h36m.py), and the root-relative transforms of the training loop.
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
-import {ROOT} from '../h36m.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
+import {ROOT} from '../../core/h36m.js'
 import type {Range} from './camera.js'
 
 /**

@@ -7,8 +7,8 @@
  *    together half of the time, without them (or with `synthetic`) the input comes from the label.
  * Noise and masking are batch-level (`augment2d`), and root-relative labels are the loop's step.
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
 import type {Motion3dWindow} from '../motion3d/dataset.js'
 import {type CameraRanges, DEFAULT_CAMERA_RANGES, imageSpacePose, type Range, sampleCamera, type VirtualCamera, worldToCamera} from './camera.js'
 import {withConfidence} from './confidence.js'

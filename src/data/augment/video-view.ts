@@ -7,9 +7,9 @@
  * portrait phone video. Unlike `sampleCamera` (one camera aimed at every window's centre), the
  * person's path shows in the 2D track, as it does in a video.
  */
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
-import {NUM_JOINTS, ROOT} from '../h36m.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
+import {NUM_JOINTS, ROOT} from '../../core/h36m.js'
 import type {Range} from './camera.js'
 
 export type VideoViewKind = 'static' | 'panning'

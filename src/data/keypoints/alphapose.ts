@@ -6,7 +6,7 @@
  * a list ([0.0]) or a nested list ([[0.0], [0.0]]); its first number is the person id.
  * Frames are numbered by the digits in image_id (out0000001.png is frame 1).
  */
-import {inputError} from '../../errors.js'
+import {inputError} from '../../core/errors.js'
 import type {SourceLayout} from '../joint-maps.js'
 import {assemble, isRecord, meanConfidence, numberFrames, personIdOf, toH36m} from './common.js'
 import type {KeypointData, KeypointFormat, RawDetection, ReadOptions} from './types.js'

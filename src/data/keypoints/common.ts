@@ -3,8 +3,8 @@
  * names into frame numbers, and grouping detections into people (linking them frame to frame
  * when the file has no track ids).
  */
-import {dataQualityError, inputError} from '../../errors.js'
-import {NUM_JOINTS} from '../h36m.js'
+import {dataQualityError, inputError} from '../../core/errors.js'
+import {NUM_JOINTS} from '../../core/h36m.js'
 import {JOINT_MAPS, mapToH36m, type SourceLayout} from '../joint-maps.js'
 import type {KeypointData, KeypointFormat, PersonDetections, PersonIds, RawDetection, ReadOptions} from './types.js'
 

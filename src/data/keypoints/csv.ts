@@ -11,8 +11,8 @@
  * (from 0, or from 1 when there is no frame 0).
  */
 import {parse} from 'csv-parse/sync'
-import {inputError} from '../../errors.js'
-import {H36M_JOINTS, NUM_JOINTS} from '../h36m.js'
+import {inputError} from '../../core/errors.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../../core/h36m.js'
 import {assemble, meanConfidence} from './common.js'
 import type {KeypointData, RawDetection, ReadOptions} from './types.js'
 

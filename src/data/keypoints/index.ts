@@ -4,7 +4,7 @@
  */
 import {promises as fsp, type Stats} from 'node:fs'
 import path from 'node:path'
-import {inputError} from '../../errors.js'
+import {inputError} from '../../core/errors.js'
 import {readAlphaPose} from './alphapose.js'
 import {readCocoResults} from './coco.js'
 import {readCsv} from './csv.js'

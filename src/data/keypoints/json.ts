@@ -4,7 +4,7 @@
  * NaN / Infinity for non-finite floats; those are read as null so the readers can report the
  * frame and joint instead of a syntax error.
  */
-import {inputError} from '../../errors.js'
+import {inputError} from '../../core/errors.js'
 
 export function parseJsonText(file: string, text: string): unknown {
   if (text.trim().length === 0) throw inputError('the file is empty', {file})

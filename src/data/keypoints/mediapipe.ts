@@ -7,7 +7,7 @@
  * Coordinates in [0, 1] (MediaPipe's normalised landmarks) are scaled to pixels when the image
  * size is in the file, else kept and reported as normalised units.
  */
-import {inputError} from '../../errors.js'
+import {inputError} from '../../core/errors.js'
 import {BLAZEPOSE33_JOINTS, COCO17_JOINTS, type SourceLayout} from '../joint-maps.js'
 import {assemble, isRecord, meanConfidence, personIdOf, toH36m} from './common.js'
 import type {KeypointData, RawDetection, ReadOptions} from './types.js'

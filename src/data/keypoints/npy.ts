@@ -3,10 +3,10 @@
  * optionally confidence; 2 channels mean confidence 1) or `[M, T, 17, 2|3]` for M people, or
  * `.npz` holding such an array under `keypoints` (or as its only array).
  */
-import {inputError} from '../../errors.js'
-import {parseNpy, parseNpz, toFloat32} from '../../io/npy.js'
-import type {NDArray} from '../../ndarray.js'
-import {H36M_JOINTS, NUM_JOINTS} from '../h36m.js'
+import {inputError} from '../../core/errors.js'
+import {parseNpy, parseNpz, toFloat32} from '../../formats/npy.js'
+import type {NDArray} from '../../core/ndarray.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../../core/h36m.js'
 import {assemble, meanConfidence} from './common.js'
 import type {KeypointData, RawDetection, ReadOptions} from './types.js'
 

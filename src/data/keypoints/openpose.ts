@@ -7,7 +7,7 @@
  */
 import {readFileSync, readdirSync} from 'node:fs'
 import path from 'node:path'
-import {inputError} from '../../errors.js'
+import {inputError} from '../../core/errors.js'
 import type {SourceLayout} from '../joint-maps.js'
 import {assemble, isRecord, meanConfidence, numberFrames, personIdOf, toH36m} from './common.js'
 import {parseJsonText} from './json.js'

@@ -22,11 +22,11 @@
  * one frame are all written to the JSON formats; CSV and NPY keep the best-scored one.
  */
 import path from 'node:path'
-import {inputError} from '../../errors.js'
-import {writeFileAtomic} from '../../io/atomic.js'
-import {encodeNpy, encodeNpz} from '../../io/npy.js'
-import type {NDArray} from '../../ndarray.js'
-import {H36M_JOINTS, NUM_JOINTS} from '../h36m.js'
+import {inputError} from '../../core/errors.js'
+import {writeFileAtomic} from '../../formats/atomic.js'
+import {encodeNpy, encodeNpz} from '../../formats/npy.js'
+import type {NDArray} from '../../core/ndarray.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../../core/h36m.js'
 import {HALPE26_JOINTS} from '../joint-maps.js'
 import {buildTrack} from '../people.js'
 import type {Detection, KeypointData, KeypointFormat, PersonDetections} from './types.js'

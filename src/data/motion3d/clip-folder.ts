@@ -7,9 +7,9 @@
 import {promises as fsp} from 'node:fs'
 import path from 'node:path'
 
-import {inputError} from '../../errors.js'
-import type {NDArray} from '../../ndarray.js'
-import {H36M_JOINTS, NUM_JOINTS} from '../h36m.js'
+import {inputError} from '../../core/errors.js'
+import type {NDArray} from '../../core/ndarray.js'
+import {H36M_JOINTS, NUM_JOINTS} from '../../core/h36m.js'
 import type {ClipSet, MotionClip} from './clip.js'
 import {CLIP_EXTENSIONS, type ClipFileContents, readClipFile} from './readers.js'
 

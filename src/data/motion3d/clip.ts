@@ -1,5 +1,5 @@
 /** The unit of 3D training data: one motion clip in H36M-17 joint order. */
-import type {NDArray} from '../../ndarray.js'
+import type {NDArray} from '../../core/ndarray.js'
 
 /**
  * How a clip's positions are expressed:

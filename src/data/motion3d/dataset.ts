@@ -2,9 +2,9 @@
  * A windowed 3D motion dataset: clips (optionally resampled to a frame rate) cut into `clipLen`
  * windows with `stride`, each window addressable by index for shuffled batching.
  */
-import {inputError} from '../../errors.js'
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
+import {inputError} from '../../core/errors.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
 import type {ClipSet, MotionClip} from './clip.js'
 import {readClipFolder, type ReadClipFolderOptions} from './clip-folder.js'
 import {resampleFps, takeFrames} from './resample.js'

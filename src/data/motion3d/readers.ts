@@ -5,12 +5,12 @@
  */
 import path from 'node:path'
 
-import {isKind, PickleDict, type PickleValue, readPickleFile} from '../../checkpoint/unpickler.js'
-import {inputError} from '../../errors.js'
-import {readNpy, readNpz, toFloat32} from '../../io/npy.js'
-import {type NDArray, shapeString} from '../../ndarray.js'
+import {isKind, PickleDict, type PickleValue, readPickleFile} from '../../formats/pickle/unpickler.js'
+import {inputError} from '../../core/errors.js'
+import {readNpy, readNpz, toFloat32} from '../../formats/npy.js'
+import {type NDArray, shapeString} from '../../core/ndarray.js'
 import {bvhToH36m, readBvh} from '../bvh.js'
-import {NUM_JOINTS} from '../h36m.js'
+import {NUM_JOINTS} from '../../core/h36m.js'
 import type {ClipSpace} from './clip.js'
 
 export const CLIP_EXTENSIONS = ['.npy', '.npz', '.bvh', '.pkl'] as const

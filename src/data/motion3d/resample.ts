@@ -2,9 +2,9 @@
  * Frame resampling as MotionBERT's `resample` (lib/utils/utils_data.py): frame indices, not
  * interpolation. Used to fit short clips to a window length and to change the frame rate.
  */
-import {inputError} from '../../errors.js'
-import type {NDArray} from '../../ndarray.js'
-import type {Rng} from '../../train/rng.js'
+import {inputError} from '../../core/errors.js'
+import type {NDArray} from '../../core/ndarray.js'
+import type {Rng} from '../../core/rng.js'
 
 export interface ResampleOptions {
   /** Random crop of long clips / cyclic replay of short ones (official `replay=True`). */

@@ -5,8 +5,8 @@
  * (Each clip is treated alone, so the official quirk that the very last video of a list never gets
  * its resampled window does not apply.)
  */
-import {inputError} from '../../errors.js'
-import type {Rng} from '../../train/rng.js'
+import {inputError} from '../../core/errors.js'
+import type {Rng} from '../../core/rng.js'
 import {resampleIndices} from './resample.js'
 
 /** Number of windows a clip of `frames` gives. */

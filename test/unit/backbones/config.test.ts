@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {ExitCode, isMotionError} from '../../../src/errors.js'
-import {inferMixsteConfig, mixste, mixsteConfigFrom, mixsteForward, mixsteParamShapes, mixsteReceptiveField} from '../../../src/backbone/mixste.js'
+import {ExitCode, isMotionError} from '../../../src/core/errors.js'
+import {inferMixsteConfig, mixste, mixsteConfigFrom, mixsteForward, mixsteParamShapes, mixsteReceptiveField} from '../../../src/backbones/mixste.js'
 import {
   inferStridedConfig,
   strided,
@@ -15,9 +15,9 @@ import {
   stridedParamShapes,
   stridedReceptiveField,
   stridedWindows,
-} from '../../../src/backbone/strided.js'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {TfjsOps} from '../../../src/model/tfjs/ops.js'
+} from '../../../src/backbones/strided.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
+import {TfjsOps} from '../../../src/nn/tfjs/ops.js'
 
 function expectError(fn: () => unknown, exitCode: number, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {

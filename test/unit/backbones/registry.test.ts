@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {backboneRegistry} from '../../../src/backbone/registry.js'
+import {backboneRegistry} from '../../../src/backbones/registry.js'
 import type {RawConfig} from '../../../src/config/types.js'
 import {BACKBONE_PREFIX} from '../../../src/model/model.js'
-import {type NDArray, size} from '../../../src/ndarray.js'
+import {type NDArray, size} from '../../../src/core/ndarray.js'
 import {type BackboneModel, runOnnx, runTfjs} from './helpers.js'
 import {relativeError} from '../../helpers/compare.js'
 

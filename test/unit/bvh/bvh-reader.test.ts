@@ -4,8 +4,8 @@ import path from 'node:path'
 import {test} from 'node:test'
 
 import {bvhFps, bvhPositions, bvhToH36m, CMU_ASF_MM_PER_UNIT, parseBvh, readBvh} from '../../../src/data/bvh.js'
-import {H36M_JOINTS} from '../../../src/data/h36m.js'
-import {isMotionError} from '../../../src/errors.js'
+import {H36M_JOINTS} from '../../../src/core/h36m.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {dataDir} from '../../helpers/paths.js'
 
 const CMU_FILES = ['131_01.bvh', '131_02.bvh', '131_03.bvh'].map((f) => path.join(dataDir, 'bvh-cmu', f))

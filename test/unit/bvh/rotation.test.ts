@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {eulerToMatrix, matrixToEuler, type Axis, type EulerOrder} from '../../../src/data/bvh-rotation.js'
+import {eulerToMatrix, matrixToEuler, type Axis, type EulerOrder} from '../../../src/formats/bvh-rotation.js'
 
 const ORDERS: EulerOrder[] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]].map((o) => o as [Axis, Axis, Axis])
 

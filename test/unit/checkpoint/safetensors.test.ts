@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors} from '../../../src/checkpoint/index.js'
-import {isMotionError} from '../../../src/errors.js'
+import {encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors} from '../../../src/formats/checkpoint.js'
+import {isMotionError} from '../../../src/core/errors.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'motion-st-'))
 after(() => rmSync(tmp, {recursive: true, force: true}))
@@ -127,7 +127,7 @@ describe('safetensors', () => {
 
 describe('loadStateDict reads either format', () => {
   it('gives the same weights from an official checkpoint and its safetensors copy', async () => {
-    const {loadStateDict} = await import('../../../src/checkpoint/index.js')
+    const {loadStateDict} = await import('../../../src/formats/checkpoint.js')
     const {fixturesDir} = await import('../../helpers/paths.js')
     const torchFile = path.join(fixturesDir, 'dstformer-tiny', 'checkpoint.bin')
     const fromTorch = await loadStateDict(torchFile)

@@ -13,9 +13,9 @@ import {
   readTorchCheckpoint,
   type PickleValue,
   type TorchTensor,
-} from '../../../src/checkpoint/index.js'
-import * as zipModule from '../../../src/checkpoint/zip.js'
-import {isMotionError} from '../../../src/errors.js'
+} from '../../../src/formats/checkpoint.js'
+import * as zipModule from '../../../src/formats/zip.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {fixturesDir, repoRoot} from '../../helpers/paths.js'
 import {readCaseJson} from '../../helpers/fixtures.js'
 

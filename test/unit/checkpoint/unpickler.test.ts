@@ -15,8 +15,8 @@ import {
   readTorchCheckpoint,
   unpickle,
   withGlobals,
-} from '../../../src/checkpoint/index.js'
-import {isMotionError} from '../../../src/errors.js'
+} from '../../../src/formats/checkpoint.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {repoRoot} from '../../helpers/paths.js'
 
 const localDir = path.join(repoRoot, 'test', 'fixtures', 'checkpoint')

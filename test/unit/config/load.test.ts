@@ -6,7 +6,7 @@ import {after, describe, test} from 'node:test'
 
 import {describeConfigKeys, loadConfig} from '../../../src/config/index.js'
 import type {ConfigKeySpec} from '../../../src/config/types.js'
-import {isMotionError} from '../../../src/errors.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {repoRoot} from '../../helpers/paths.js'
 
 const configsDir = path.join(repoRoot, 'configs')

@@ -1,7 +1,7 @@
 /** Joint maps to H36M-17: MotionBERT's halpe2h36m / coco2h36m reproduced exactly; our maps documented and sane. */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {H36M_JOINTS} from '../../../src/data/h36m.js'
+import {H36M_JOINTS} from '../../../src/core/h36m.js'
 import {JOINT_MAPS, mapToH36m} from '../../../src/data/joint-maps.js'
 
 /** Deterministic pseudo-random source joints (x, y, c). */

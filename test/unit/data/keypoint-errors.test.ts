@@ -6,7 +6,7 @@ import path from 'node:path'
 import {after, describe, it} from 'node:test'
 import {readKeypoints} from '../../../src/data/keypoints/index.js'
 import {selectPeople} from '../../../src/data/people.js'
-import {isMotionError} from '../../../src/errors.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {repoRoot} from '../../helpers/paths.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'motion-kp-errors-'))
@@ -88,7 +88,7 @@ describe('keypoint file errors', () => {
     await rejects(readKeypoints(file), 2, file, /non-finite x \(NaN or null\) at detection 1 \(image_id "out0000007.png"\), joint 5 \(LShoulder\)/)
     const csv = write('inf.csv', 'frame,joint,x,y,score\n0,pelvis,1,2,1\n0,r_hip,Infinity,2,1\n')
     await rejects(readKeypoints(csv), 2, csv, /row 3: x \(frame 0, joint 1 r_hip\) is "Infinity"/)
-    const {encodeNpy} = await import('../../../src/io/npy.js')
+    const {encodeNpy} = await import('../../../src/formats/npy.js')
     const data = new Float32Array(2 * 17 * 3).fill(1)
     data[(1 * 17 + 4) * 3 + 1] = Number.NaN
     const npy = write('nan.npy', encodeNpy({data, shape: [2, 17, 3]}))
@@ -114,7 +114,7 @@ describe('keypoint file errors', () => {
   })
 
   it('npy with the wrong shape, and a .npy that is not NumPy', async () => {
-    const {encodeNpy} = await import('../../../src/io/npy.js')
+    const {encodeNpy} = await import('../../../src/formats/npy.js')
     const npy = write('shape.npy', encodeNpy({data: new Float32Array(10 * 16 * 3), shape: [10, 16, 3]}))
     await rejects(readKeypoints(npy), 2, npy, /shape \[10, 16, 3\]; expected \[T, 17, 2\|3\]/)
     const fake = write('fake.npy', '[1, 2, 3]')

@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {JOINT_MAPS} from '../../../src/data/joint-maps.js'
 import {parseKeypointFormat, readKeypoints} from '../../../src/data/keypoints/index.js'
 import type {KeypointData} from '../../../src/data/keypoints/types.js'
-import {isMotionError} from '../../../src/errors.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {repoRoot} from '../../helpers/paths.js'
 
 const dir = path.join(repoRoot, 'test', 'fixtures', 'keypoints')

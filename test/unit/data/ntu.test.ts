@@ -9,10 +9,10 @@ import path from 'node:path'
 import {test} from 'node:test'
 
 import {cropScaleAction, ntuSamples, ntuSplitNames, randomMove, readNtuPickle} from '../../../src/data/ntu.js'
-import {isMotionError} from '../../../src/errors.js'
-import {readNpyFloat32} from '../../../src/io/npy.js'
-import {NtuBatchSource} from '../../../src/train/ntu.js'
-import {Rng} from '../../../src/train/rng.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {readNpyFloat32} from '../../../src/formats/npy.js'
+import {NtuBatchSource} from '../../../src/tasks/action/ntu.js'
+import {Rng} from '../../../src/core/rng.js'
 import {repoRoot} from '../../helpers/paths.js'
 
 const dir = path.join(repoRoot, 'test', 'fixtures', 'ntu')

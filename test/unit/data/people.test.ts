@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {readKeypoints} from '../../../src/data/keypoints/index.js'
 import type {KeypointData, PersonDetections} from '../../../src/data/keypoints/types.js'
 import {listPeople, selectPeople} from '../../../src/data/people.js'
-import {isMotionError} from '../../../src/errors.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {dataDir} from '../../helpers/paths.js'
 
 /** A detection whose every joint sits at (x, y) with confidence c. */

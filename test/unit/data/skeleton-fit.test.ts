@@ -1,10 +1,10 @@
 /** Rigid skeleton fit, bone-length steadiness and seam jump figures. */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {H36M_PARENTS, NUM_JOINTS} from '../../../src/data/h36m.js'
-import {boneLengthCv, fitBoneLengths, jumpRatio, rigidSkeleton} from '../../../src/data/skeleton-fit.js'
-import type {NDArray} from '../../../src/ndarray.js'
-import {Rng} from '../../../src/train/rng.js'
+import {H36M_PARENTS, NUM_JOINTS} from '../../../src/core/h36m.js'
+import {boneLengthCv, fitBoneLengths, jumpRatio, rigidSkeleton} from '../../../src/core/skeleton-fit.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {Rng} from '../../../src/core/rng.js'
 
 /** A skeleton with bone k of length 100 + 10·k (left/right equal), moving smoothly, with noise. */
 function track(T: number, noise: number, seed = 1): NDArray {

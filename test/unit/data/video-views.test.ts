@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {addDetectorNoise, DETECTOR_NOISE_RANGES} from '../../../src/data/augment/detector-noise.js'
 import {lookAt, sampleVideoView, VIDEO_VIEW_RANGES} from '../../../src/data/augment/video-view.js'
-import {NUM_JOINTS} from '../../../src/data/h36m.js'
+import {NUM_JOINTS} from '../../../src/core/h36m.js'
 import type {MotionClip} from '../../../src/data/motion3d/clip.js'
-import type {NDArray} from '../../../src/ndarray.js'
-import {Rng} from '../../../src/train/rng.js'
-import {flippedLabels, imitateLayout, takeStretch, VideoBatchSource, videoSample} from '../../../src/train/video-data.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {Rng} from '../../../src/core/rng.js'
+import {flippedLabels, imitateLayout, takeStretch, VideoBatchSource, videoSample} from '../../../src/tasks/pose3d/video-data.js'
 
 /** A person 1.7 m tall walking along +x at `speed` mm per frame: [T, 17, 3] world mm, y up. */
 function walker(T: number, speed = 45): NDArray {

@@ -1,10 +1,10 @@
 /** Window-normalised inference: window plan, per-window normalisation, flip averaging, seamless cross-fades. */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {NUM_JOINTS} from '../../../src/data/h36m.js'
+import {NUM_JOINTS} from '../../../src/core/h36m.js'
 import {normalizeWindow} from '../../../src/data/wild.js'
 import {planOverlappedWindows, predictWindowedStream} from '../../../src/data/windowed.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 
 async function run(keypoints: NDArray, model: (b: NDArray) => Promise<NDArray>, clipLen: number, overlap: number, flip = false): Promise<NDArray> {
   const stream = predictWindowedStream(keypoints, {clipLen, overlap, flip}, model)

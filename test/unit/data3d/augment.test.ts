@@ -22,11 +22,11 @@ import {
   withConfidence,
   worldToCamera,
 } from '../../../src/data/augment/index.js'
-import {H36M_FLIP_PERMUTATION} from '../../../src/data/h36m.js'
+import {H36M_FLIP_PERMUTATION} from '../../../src/core/h36m.js'
 import {Motion3dDataset} from '../../../src/data/motion3d/index.js'
-import {isMotionError} from '../../../src/errors.js'
-import type {NDArray} from '../../../src/ndarray.js'
-import {Rng} from '../../../src/train/rng.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {Rng} from '../../../src/core/rng.js'
 import {dataDir} from '../../helpers/paths.js'
 
 const J = 17

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {makeTrainingPair, rebuildAsLayout, synthesisedJoints} from '../../../src/data/augment/index.js'
 import {mapToH36m, JOINT_MAPS} from '../../../src/data/joint-maps.js'
-import {Rng} from '../../../src/train/rng.js'
+import {Rng} from '../../../src/core/rng.js'
 import type {Motion3dWindow} from '../../../src/data/motion3d/dataset.js'
 
 test('halpe26 synthesises only the spine, from pelvis and thorax; coco17 also pelvis and thorax', () => {

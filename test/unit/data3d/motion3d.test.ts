@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 
-import {isMotionError} from '../../../src/errors.js'
-import {writeNpz} from '../../../src/io/npy.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {writeNpz} from '../../../src/formats/npy.js'
 import {
   clipWindows,
   Motion3dDataset,
@@ -15,7 +15,7 @@ import {
   resampleIndices,
   windowCount,
 } from '../../../src/data/motion3d/index.js'
-import {Rng} from '../../../src/train/rng.js'
+import {Rng} from '../../../src/core/rng.js'
 import {dataDir} from '../../helpers/paths.js'
 
 const cmu = path.join(dataDir, 'cmu-mocap-h36m17')

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {isMotionError} from '../../../src/errors.js'
-import {Rng, type RngState} from '../../../src/train/rng.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {Rng, type RngState} from '../../../src/core/rng.js'
 
 test('xoshiro128** matches the reference sequence for state [1, 2, 3, 4]', () => {
   const rng = Rng.fromState({kind: 'xoshiro128**', s: [1, 2, 3, 4], spare: null})

@@ -1,14 +1,14 @@
 /** Shared helpers for the gradient-graph tests: tfjs autograd references and error measures. */
 import * as tf from '@tensorflow/tfjs'
-import type {NDArray} from '../../../src/ndarray.js'
-import {TfjsOps} from '../../../src/model/tfjs/ops.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {TfjsOps} from '../../../src/nn/tfjs/ops.js'
 import type {ForwardFn, LossFn} from '../../../src/train/onnx-trainer.js'
-import type {Ops} from '../../../src/model/ops.js'
-import {differentiate, paramsToInputs} from '../../../src/model/onnx/grad.js'
-import {optimiseGraph} from '../../../src/model/onnx/optimise.js'
-import {OnnxRecorder, type Value} from '../../../src/model/onnx/recorder.js'
-import {createOnnxRunner} from '../../../src/model/onnx/session.js'
-import {TrainingOps} from '../../../src/model/onnx/train-ops.js'
+import type {Ops} from '../../../src/nn/ops.js'
+import {differentiate, paramsToInputs} from '../../../src/nn/onnx/grad.js'
+import {optimiseGraph} from '../../../src/nn/onnx/optimise.js'
+import {OnnxRecorder, type Value} from '../../../src/nn/onnx/recorder.js'
+import {createOnnxRunner} from '../../../src/nn/onnx/session.js'
+import {TrainingOps} from '../../../src/nn/onnx/train-ops.js'
 import {parityError} from '../../helpers/compare.js'
 
 /** max|a-b| / max(1, max|b|): the project's parity measure over the flat data. */

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {before, test} from 'node:test'
-import type {NDArray} from '../../../src/ndarray.js'
-import type {Ops} from '../../../src/model/ops.js'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import type {Ops} from '../../../src/nn/ops.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {type ScalarFn, finiteDifferenceError, onnxGradients, randn, relErrStrict, tfjsGradients} from './helpers.js'
 
 before(async () => {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import type {NDArray} from '../../../src/ndarray.js'
-import type {Ops} from '../../../src/model/ops.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import type {Ops} from '../../../src/nn/ops.js'
 import {type OnnxTrainerOptions, createOnnxTrainer} from '../../../src/train/onnx-trainer.js'
 import {randn} from './helpers.js'
 

@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {isMotionError} from '../../../src/errors.js'
-import {writeDirAtomic, writeFileAtomic, writeFilesAtomic} from '../../../src/io/atomic.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {writeDirAtomic, writeFileAtomic, writeFilesAtomic} from '../../../src/formats/atomic.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'motion-atomic-'))
 after(() => rmSync(tmp, {recursive: true, force: true}))

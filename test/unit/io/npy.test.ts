@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {buildZip} from '../../../src/checkpoint/zip.js'
-import {isMotionError} from '../../../src/errors.js'
+import {buildZip} from '../../../src/formats/zip.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {
   encodeNpy,
   float16ToFloat32,
@@ -17,7 +17,7 @@ import {
   readNpzFloat32,
   writeNpy,
   writeNpz,
-} from '../../../src/io/npy.js'
+} from '../../../src/formats/npy.js'
 import {fixturesDir, repoRoot} from '../../helpers/paths.js'
 
 const npyDir = path.join(repoRoot, 'test', 'fixtures', 'checkpoint', 'npy')

@@ -7,11 +7,11 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
 
-import {readPickleFile, readSafetensors, readTorchCheckpoint} from '../../../src/checkpoint/index.js'
+import {readPickleFile, readSafetensors, readTorchCheckpoint} from '../../../src/formats/checkpoint.js'
 import {readBvh} from '../../../src/data/bvh.js'
-import {ExitCode, isMotionError} from '../../../src/errors.js'
-import {readNpy, readNpz} from '../../../src/io/npy.js'
-import {fileReadError, readFileBytes, readFileText} from '../../../src/io/read-file.js'
+import {ExitCode, isMotionError} from '../../../src/core/errors.js'
+import {readNpy, readNpz} from '../../../src/formats/npy.js'
+import {fileReadError, readFileBytes, readFileText} from '../../../src/formats/read-file.js'
 import {tmpDirForTests} from '../../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-read-file-')

@@ -6,10 +6,10 @@ import {after, test} from 'node:test'
 import {parse} from 'csv-parse/sync'
 
 import {bvhPositions, bvhToH36m, readBvh} from '../../../src/data/bvh.js'
-import {H36M_JOINTS, H36M_PARENTS} from '../../../src/data/h36m.js'
-import {isMotionError} from '../../../src/errors.js'
-import {readNpyFloat32} from '../../../src/io/npy.js'
-import {BVH_SKELETON, CSV_HEADER, writePrediction, type Prediction} from '../../../src/io/writers/index.js'
+import {H36M_JOINTS, H36M_PARENTS} from '../../../src/core/h36m.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {readNpyFloat32} from '../../../src/formats/npy.js'
+import {BVH_SKELETON, CSV_HEADER, writePrediction, type Prediction} from '../../../src/formats/writers/index.js'
 import {dataDir} from '../../helpers/paths.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'motion-writers-'))

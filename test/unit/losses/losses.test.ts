@@ -4,8 +4,8 @@ import {before, test} from 'node:test'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {TfjsOps} from '../../../src/model/tfjs/ops.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
+import {TfjsOps} from '../../../src/nn/tfjs/ops.js'
 import {
   acosApprox,
   combinedPoseLoss,
@@ -18,7 +18,7 @@ import {
   lossMpjpe,
   lossNMpjpe,
   lossVelocity,
-} from '../../../src/train/losses.js'
+} from '../../../src/nn/losses.js'
 import {fixturesDir, repoRoot} from '../../helpers/paths.js'
 import {parityError} from '../../helpers/compare.js'
 import {loadMetricsCase} from '../metrics/fixture.js'

@@ -8,15 +8,15 @@ import {existsSync, mkdtempSync, rmSync, writeFileSync, copyFileSync} from 'node
 import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
-import {MotionError} from '../../../src/errors.js'
+import {MotionError} from '../../../src/core/errors.js'
 import {
   bodyModelFromWeights,
   bodyModelSearchDirs,
   bodyModelWeights,
   loadBodyModel,
   readSmplPickle,
-} from '../../../src/mesh/body-model.js'
-import {SMPL_PARENTS} from '../../../src/mesh/smpl.js'
+} from '../../../src/tasks/mesh/body-model.js'
+import {SMPL_PARENTS} from '../../../src/nn/smpl.js'
 import {loadOfficialCheckpoint} from '../../../src/model/official.js'
 import {meshTiny, smplPklDir} from './helpers.js'
 

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {readNpyFloat32} from '../../../src/io/npy.js'
-import {DEFAULT_MESH_LOSS, type MeshLossConfig, meshLoss, meshLossConfig, thetaNorm} from '../../../src/mesh/losses.js'
-import {evaluateMesh} from '../../../src/mesh/metrics.js'
-import {axisAngleToRotmat} from '../../../src/mesh/rotation.js'
-import {createOnnxRunner, recordGraph} from '../../../src/model/onnx/index.js'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {TfjsOps} from '../../../src/model/tfjs/ops.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import {readNpyFloat32} from '../../../src/formats/npy.js'
+import {DEFAULT_MESH_LOSS, type MeshLossConfig, meshLoss, meshLossConfig, thetaNorm} from '../../../src/tasks/mesh/losses.js'
+import {evaluateMesh} from '../../../src/tasks/mesh/metrics.js'
+import {axisAngleToRotmat} from '../../../src/nn/rotation.js'
+import {createOnnxRunner, recordGraph} from '../../../src/nn/onnx/index.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
+import {TfjsOps} from '../../../src/nn/tfjs/ops.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 import {meshTiny, readCase} from './helpers.js'
 
 interface Batch {
@@ -140,7 +140,7 @@ test('gradients of the objective reach the 6D pose and the betas', async () => {
   await selectBackend({force: 'cpu'})
   const b = await fixtureBatch()
   const ops = new TfjsOps(new Map())
-  const {rot6dToRotmat} = await import('../../../src/mesh/rotation.js')
+  const {rot6dToRotmat} = await import('../../../src/nn/rotation.js')
   const x6 = tf.variable(tf.randomNormal([2, 16, 144], 0, 1, 'float32', 3))
   const betas = tf.variable(tf.zeros([2, 16, 10]))
   const grads = tf.tidy(() => {

@@ -1,8 +1,8 @@
 /** Loads an official metrics case (shared fixture or a wider one in test/fixtures). */
 import path from 'node:path'
 
-import {readNpy} from '../../../src/io/npy.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import {readNpy} from '../../../src/formats/npy.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 import {readCaseJson} from '../../helpers/fixtures.js'
 
 export interface MetricsCaseResult {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {isMotionError} from '../../../src/errors.js'
+import {isMotionError} from '../../../src/core/errors.js'
 import {
   accelerationError,
   det3,
@@ -15,7 +15,7 @@ import {
   topKAccuracy,
   classBreakdown,
 } from '../../../src/metrics/index.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 
 const J = 17
 

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {ExitCode, isMotionError} from '../../../src/errors.js'
+import {ExitCode, isMotionError} from '../../../src/core/errors.js'
 import {buildModel, disposeModel, forwardModel, randomWeights, resolveModelConfig} from '../../../src/model/model.js'
-import {getBackbone} from '../../../src/backbone/registry.js'
+import {getBackbone} from '../../../src/backbones/registry.js'
 import {getHead} from '../../../src/heads/registry.js'
 import {fromOfficialStateDict, toOfficialStateDict} from '../../../src/model/official.js'
 import type {RawConfig} from '../../../src/config/types.js'
-import {type NDArray, size} from '../../../src/ndarray.js'
+import {type NDArray, size} from '../../../src/core/ndarray.js'
 
 const TINY: RawConfig = {dim_feat: 16, dim_rep: 24, depth: 2, num_heads: 2, mlp_ratio: 2, maxlen: 9, hidden_dim: 12, action_classes: 4}
 

@@ -1,7 +1,7 @@
 /** `motion models` and `motion info` through the built CLI. */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {backboneRegistry} from '../../../src/backbone/registry.js'
+import {backboneRegistry} from '../../../src/backbones/registry.js'
 import {headRegistry} from '../../../src/heads/registry.js'
 import {runCli} from '../../helpers/cli.js'
 

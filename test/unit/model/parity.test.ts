@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import {test} from 'node:test'
-import {readNpyFloat32} from '../../../src/io/npy.js'
+import {readNpyFloat32} from '../../../src/formats/npy.js'
 import {disposeModel, forwardModel} from '../../../src/model/model.js'
 import {loadOfficialCheckpoint} from '../../../src/model/official.js'
 import {fixturesDir, repoRoot} from '../../helpers/paths.js'

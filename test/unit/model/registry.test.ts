@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {backboneRegistry} from '../../../src/backbone/registry.js'
+import {backboneRegistry} from '../../../src/backbones/registry.js'
 import {headRegistry} from '../../../src/heads/registry.js'
 import {buildModel, disposeModel, forwardModel, graphOutputNames, modelInputLayout, outputNames, randomWeights, resolveModelConfig} from '../../../src/model/model.js'
-import {recordModelGraph} from '../../../src/model/onnx/model.js'
-import {ExitCode, isMotionError} from '../../../src/errors.js'
+import {recordModelGraph} from '../../../src/model/onnx-model.js'
+import {ExitCode, isMotionError} from '../../../src/core/errors.js'
 import type {RawConfig} from '../../../src/config/types.js'
-import {size} from '../../../src/ndarray.js'
+import {size} from '../../../src/core/ndarray.js'
 
 /** Small values for the keys every entry declares, so random models stay tiny. */
 const TINY: RawConfig = {dim_feat: 16, dim_rep: 24, depth: 1, num_heads: 2, mlp_ratio: 2, maxlen: 9, hidden_dim: 12, action_classes: 4,

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {TfjsOps, indexRuns} from '../../../src/model/tfjs/ops.js'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
+import {TfjsOps, indexRuns} from '../../../src/nn/tfjs/ops.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   assert.equal(actual.length, expected.length)

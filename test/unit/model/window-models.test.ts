@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
-import {fitBoneLengths} from '../../../src/data/skeleton-fit.js'
-import {H36M_PARENTS} from '../../../src/data/h36m.js'
-import {ExitCode, isMotionError} from '../../../src/errors.js'
+import {fitBoneLengths} from '../../../src/core/skeleton-fit.js'
+import {H36M_PARENTS} from '../../../src/core/h36m.js'
+import {ExitCode, isMotionError} from '../../../src/core/errors.js'
 import {importModel, loadModel} from '../../../src/model/load.js'
 import {NATIVE_CONFIG_FILE} from '../../../src/model/native.js'
 import type {MotionConfig} from '../../../src/config/schema.js'
@@ -66,7 +66,7 @@ test('predict runs a window model in mm with cross-faded windows; --skeleton rig
   assert.equal(json.options.skeleton, 'rigid')
   const npy = path.join(tmp, 'walk.npy')
   assert.equal((await runCli(['predict', EXAMPLE, '--checkpoint', model, '--out', npy, '--skeleton', 'rigid'])).code, 0)
-  const {readNpyFloat32} = await import('../../../src/io/npy.js')
+  const {readNpyFloat32} = await import('../../../src/formats/npy.js')
   const x3d = await readNpyFloat32(npy)
   const lengths = fitBoneLengths(x3d)
   const T = x3d.shape[0]!

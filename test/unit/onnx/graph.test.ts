@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import type {NDArray} from '../../../src/ndarray.js'
-import {isMotionError} from '../../../src/errors.js'
-import type {Ops} from '../../../src/model/ops.js'
-import {type Value, createOnnxRunner, readOnnxMetadata, recordGraph, toOnnxBytes} from '../../../src/model/onnx/index.js'
-import {decodeModel} from '../../../src/model/onnx/proto.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import type {Ops} from '../../../src/nn/ops.js'
+import {type Value, createOnnxRunner, readOnnxMetadata, recordGraph, toOnnxBytes} from '../../../src/nn/onnx/index.js'
+import {decodeModel} from '../../../src/nn/onnx/proto.js'
 import * as ref from './reference.js'
 
 const J = 4

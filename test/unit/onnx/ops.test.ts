@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import {after, describe, test} from 'node:test'
-import type {NDArray} from '../../../src/ndarray.js'
-import type {Ops} from '../../../src/model/ops.js'
-import {type OnnxRunner, type Value, createOnnxRunner, recordGraph} from '../../../src/model/onnx/index.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import type {Ops} from '../../../src/nn/ops.js'
+import {type OnnxRunner, type Value, createOnnxRunner, recordGraph} from '../../../src/nn/onnx/index.js'
 import * as ref from './reference.js'
 
 const TOL = 1e-4

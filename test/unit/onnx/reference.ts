@@ -2,7 +2,7 @@
  * Small, naive reference implementations (plain loops over NDArrays) for checking the ONNX
  * executor op by op, independent of any other executor.
  */
-import {type NDArray, size, strides} from '../../../src/ndarray.js'
+import {type NDArray, size, strides} from '../../../src/core/ndarray.js'
 import {parityError} from '../../helpers/compare.js'
 
 export function nd(shape: number[], fill: (i: number) => number): NDArray {

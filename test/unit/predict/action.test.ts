@@ -4,7 +4,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
-import {actionClassNames, actionWindowStarts, cropScale2d, softmax} from '../../../src/predict/action.js'
+import {actionClassNames, actionWindowStarts, cropScale2d, softmax} from '../../../src/tasks/action/predict.js'
 
 test('windows: every clipLen frames, the last one ending at the track end; short tracks are one window', () => {
   assert.deepEqual(actionWindowStarts(124, 60), [0, 60, 64])

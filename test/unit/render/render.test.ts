@@ -5,9 +5,9 @@ import path from 'node:path'
 import {after, test} from 'node:test'
 import sharp from 'sharp'
 
-import {isMotionError} from '../../../src/errors.js'
-import {readNpyFloat32} from '../../../src/io/npy.js'
-import type {Prediction} from '../../../src/io/writers/types.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import {readNpyFloat32} from '../../../src/formats/npy.js'
+import type {Prediction} from '../../../src/formats/writers/types.js'
 import {contactSheetSize, GAP, renderAnimation, renderContactSheet, renderPrediction} from '../../../src/render/index.js'
 import {dataDir} from '../../helpers/paths.js'
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {smoothPoses, type SmoothOptions} from '../../../src/data/smooth.js'
-import {isMotionError} from '../../../src/errors.js'
-import type {NDArray} from '../../../src/ndarray.js'
-import {Rng} from '../../../src/train/rng.js'
+import {isMotionError} from '../../../src/core/errors.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {Rng} from '../../../src/core/rng.js'
 
 const T = 200
 const C = 17 * 3

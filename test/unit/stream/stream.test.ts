@@ -11,10 +11,10 @@ import readline from 'node:readline'
 import {test} from 'node:test'
 
 import {COCO17_JOINTS} from '../../../src/data/joint-maps.js'
-import type {NDArray} from '../../../src/ndarray.js'
-import {StreamLifter} from '../../../src/stream/lifter.js'
-import {parseFrameLine, StreamLineError, type StreamFrame} from '../../../src/stream/messages.js'
-import {runStream} from '../../../src/stream/run.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
+import {StreamLifter} from '../../../src/predict/stream/lifter.js'
+import {parseFrameLine, StreamLineError, type StreamFrame} from '../../../src/predict/stream/messages.js'
+import {runStream} from '../../../src/predict/stream/run.js'
 import {binRun, dataDir, repoRoot} from '../../helpers/paths.js'
 
 /** A COCO-17 person whose joint j sits at (100 + j + shift, 200 + 2j). */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {TfjsTrainer} from '../../../src/train/engine-tfjs.js'
 import {trainableNames} from '../../../src/train/freeze.js'
 import {AdamW} from '../../../src/train/optim.js'
 import {adamwConfig, createTrainer} from '../../../src/train/trainer.js'
-import type {TrainBatch} from '../../../src/train/types.js'
+import type {TrainBatch} from '../../../src/tasks/train-types.js'
 import {maxAbsDiff, randomArray, tinyModel} from './helpers.js'
 
 const LAMBDAS = {lambda_3d_velocity: 20, lambda_scale: 0.5, lambda_lv: 0, lambda_lg: 0, lambda_a: 0, lambda_av: 0}

@@ -1,10 +1,10 @@
 /** Tiny models and batches for training tests (the size of the official tiny fixtures, fewer frames). */
-import {getBackbone} from '../../../src/backbone/registry.js'
+import {getBackbone} from '../../../src/backbones/registry.js'
 import {getHead} from '../../../src/heads/registry.js'
 import {buildModel, type Model, resolveModelConfig} from '../../../src/model/model.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 import {initialWeights} from '../../../src/train/init.js'
-import {Rng} from '../../../src/train/rng.js'
+import {Rng} from '../../../src/core/rng.js'
 
 export const TINY = {backbone: 'dstformer', maxlen: 9, dim_feat: 16, dim_rep: 24, depth: 2, num_heads: 2, mlp_ratio: 2, att_fuse: true, num_joints: 17}
 

@@ -11,17 +11,17 @@ import {after, before, test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
 
 import {loadModel} from '../../../src/model/load.js'
-import {createOnnxRunner, type OnnxRunner, recordGraph} from '../../../src/model/onnx/index.js'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {TfjsOps} from '../../../src/model/tfjs/ops.js'
-import type {NDArray} from '../../../src/ndarray.js'
+import {createOnnxRunner, type OnnxRunner, recordGraph} from '../../../src/nn/onnx/index.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
+import {TfjsOps} from '../../../src/nn/tfjs/ops.js'
+import type {NDArray} from '../../../src/core/ndarray.js'
 import {
   LITERATURE_LOSS_DEFAULTS,
   literatureLossWeights,
   MIXSTE_JOINT_WEIGHTS,
   mixsteLoss,
   stridedLoss,
-} from '../../../src/train/losses-literature.js'
+} from '../../../src/nn/losses-literature.js'
 import {createTrainer} from '../../../src/train/trainer.js'
 import {fixturesDir} from '../../helpers/paths.js'
 import {randomArray} from './helpers.js'

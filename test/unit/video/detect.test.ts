@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
-import {selectBackend} from '../../../src/model/tfjs/backend.js'
-import {createDetector, cropResize, type PoseDetection} from '../../../src/video/detect.js'
-import {openSource} from '../../../src/video/source.js'
+import {selectBackend} from '../../../src/nn/tfjs/backend.js'
+import {createDetector, cropResize, type PoseDetection} from '../../../src/tasks/video/detect.js'
+import {openSource} from '../../../src/tasks/video/source.js'
 import {HANDSHAKE} from '../../helpers/video.js'
 
 /** Golden COCO joints (x, y in 1080p pixels) of frame 0: nose, left hip, right hip, left ankle, right ankle. */

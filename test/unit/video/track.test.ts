@@ -1,8 +1,8 @@
 /** Tracking on synthetic boxes: crossings, short occlusions, newcomers and long absences. */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {PoseTracker, type TrackBox} from '../../../src/video/track.js'
-import {dropShortTracks} from '../../../src/video/detect-video.js'
+import {PoseTracker, type TrackBox} from '../../../src/tasks/video/track.js'
+import {dropShortTracks} from '../../../src/tasks/video/detect-video.js'
 
 /** A 100x300 person box whose centre is at x. */
 const person = (x: number, y = 500): TrackBox => ({box: [x - 50, y - 150, x + 50, y + 150]})

@@ -5,10 +5,10 @@ import {test} from 'node:test'
 
 import {readKeypoints} from '../../../src/data/keypoints/index.js'
 import {selectPeople} from '../../../src/data/people.js'
-import {dequantise, MISSING, quantise} from '../../../src/viewer/encode.js'
-import {scriptLiteral, viewerHtml} from '../../../src/viewer/html.js'
-import {encodeScene, type ViewerScene} from '../../../src/viewer/scene.js'
-import {sceneFromPredictions} from '../../../src/viewer/from-prediction.js'
+import {dequantise, MISSING, quantise} from '../../../src/render/viewer/encode.js'
+import {scriptLiteral, viewerHtml} from '../../../src/render/viewer/html.js'
+import {encodeScene, type ViewerScene} from '../../../src/render/viewer/scene.js'
+import {sceneFromPredictions} from '../../../src/render/viewer/from-prediction.js'
 import {dataDir} from '../../helpers/paths.js'
 
 function ramp(n: number, scale: number): Float32Array {

@@ -1,0 +1,180 @@
+/**
+ * Running recorded graphs (or ONNX bytes) in onnxruntime-node. The runtime is imported lazily,
+ * on the first session, so CLI start-up never pays for it; when it cannot load, a modelError
+ * tells the caller to fall back to the tfjs executor.
+ */
+import {readFileSync} from 'node:fs'
+import os from 'node:os'
+import type {InferenceSession, Tensor} from 'onnxruntime-node'
+import {inputError, modelError} from '../../core/errors.js'
+import {type NDArray, shapeString} from '../../core/ndarray.js'
+import {fuseForInference} from './fuse.js'
+import type {Graph} from './ir.js'
+import {toOnnxBytes} from './lower.js'
+
+type Ort = typeof import('onnxruntime-node')
+
+export interface OnnxRunnerOptions {
+  /** Intra-op threads; default: all cores. */
+  threads?: number
+  /** Write onnxruntime's optimised graph here (for inspection). */
+  optimizedModelPath?: string
+  /**
+   * Apply the inference fusions of fuse.ts (onnxruntime contrib ops) to eval-mode graphs before
+   * creating the session (default true). Training graphs and ONNX bytes are run as they are.
+   */
+  fuse?: boolean
+}
+
+export interface OnnxRunner {
+  /** Input and output names of the graph. */
+  readonly inputNames: readonly string[]
+  readonly outputNames: readonly string[]
+  run(inputs: Readonly<Record<string, NDArray>>): Promise<Record<string, NDArray>>
+  /** Release the session (shared sessions are released when their last runner is disposed). */
+  dispose(): Promise<void>
+}
+
+let ortPromise: Promise<Ort> | undefined
+
+/** Import onnxruntime-node once; a MotionError (exit 3) when it cannot load on this machine. */
+export function loadOnnxRuntime(): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-node').catch((err: unknown) => {
+    ortPromise = undefined
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
+    throw modelError(`onnxruntime-node could not be loaded: ${reason}`, {
+      hint: 'use --engine tfjs, or reinstall onnxruntime-node for this platform',
+    })
+  })
+  return ortPromise
+}
+
+/** Whether onnxruntime-node loads here (for `--engine auto`). */
+export async function onnxRuntimeAvailable(): Promise<boolean> {
+  try {
+    await loadOnnxRuntime()
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface CachedSession {
+  session: Promise<InferenceSession>
+  users: number
+}
+
+/** Sessions keyed by the graph object (or bytes) and thread count. */
+const sessionCache = new WeakMap<object, Map<string, CachedSession>>()
+
+let physicalCores: number | undefined
+
+/**
+ * Default intra-op threads: physical cores (a second hyper-thread per core only competes for the
+ * same FMA units in GEMMs), read from /proc/cpuinfo on Linux, else the logical CPU count.
+ */
+export function defaultOnnxThreads(): number {
+  physicalCores ??= countPhysicalCores() ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length)
+  return Math.max(1, physicalCores)
+}
+
+function countPhysicalCores(): number | undefined {
+  if (process.platform !== 'linux') return undefined
+  try {
+    const cores = new Set<string>()
+    let physical = '0'
+    for (const line of readFileSync('/proc/cpuinfo', 'utf8').split('\n')) {
+      const [key, value] = line.split(':').map((s) => s.trim())
+      if (key === 'physical id') physical = value ?? '0'
+      else if (key === 'core id') cores.add(`${physical}:${value}`)
+    }
+    const logical = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
+    // Containers may limit CPUs below the host's core count.
+    return cores.size > 0 ? Math.min(cores.size, logical) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRunnerOptions = {}): Promise<OnnxRunner> {
+  const ort = await loadOnnxRuntime()
+  const threads = opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : defaultOnnxThreads()
+  const fuse = opts.fuse ?? true
+  const key = `${threads}:${fuse}:${opts.optimizedModelPath ?? ''}`
+  let perSource = sessionCache.get(source)
+  if (!perSource) {
+    perSource = new Map()
+    sessionCache.set(source, perSource)
+  }
+  let cached = perSource.get(key)
+  if (!cached) {
+    const bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
+    const options: InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      ...(opts.optimizedModelPath ? {optimizedModelFilePath: opts.optimizedModelPath} : {}),
+    }
+    const session = ort.InferenceSession.create(bytes, options).catch((err: unknown) => {
+      perSource.delete(key)
+      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
+      throw modelError(`onnxruntime could not load the model graph: ${reason}`, {hint: 'this is a bug in the ONNX export; try --engine tfjs'})
+    })
+    cached = {session, users: 0}
+    perSource.set(key, cached)
+  }
+  cached.users++
+  const entry = cached
+  const session = await entry.session
+  let disposed = false
+
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(inputs) {
+      if (disposed) throw new Error('OnnxRunner.run after dispose')
+      const feeds: Record<string, Tensor> = {}
+      for (const name of session.inputNames) {
+        const x = inputs[name]
+        if (!x) throw inputError(`the model needs input "${name}" (given: ${Object.keys(inputs).join(', ') || 'none'})`)
+        checkInputShape(session, name, x)
+        feeds[name] = new ort.Tensor('float32', x.data, x.shape)
+      }
+      let results: InferenceSession.ReturnType
+      try {
+        results = await session.run(feeds)
+      } catch (err) {
+        const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
+        throw modelError(`onnxruntime failed to run the model: ${reason}`)
+      }
+      const out: Record<string, NDArray> = {}
+      for (const [name, t] of Object.entries(results)) {
+        if (!(t.data instanceof Float32Array)) throw modelError(`output "${name}" is ${t.type}, expected float32`)
+        out[name] = {data: t.data, shape: t.dims.map(Number)}
+      }
+      return out
+    },
+    async dispose() {
+      if (disposed) return
+      disposed = true
+      entry.users--
+      if (entry.users === 0) {
+        const perSourceNow = sessionCache.get(source)
+        if (perSourceNow?.get(key) === entry) perSourceNow.delete(key)
+        await session.release()
+      }
+    },
+  }
+}
+
+/** Rank and static sizes must match the graph's input; symbolic axes accept any size. */
+function checkInputShape(session: InferenceSession, name: string, x: NDArray): void {
+  const meta = session.inputMetadata.find((m) => m.name === name)
+  if (!meta || !meta.isTensor || meta.shape.length === 0) return
+  const expected = meta.shape
+  const ok = expected.length === x.shape.length && expected.every((d, i) => typeof d !== 'number' || d === x.shape[i])
+  if (!ok) {
+    throw inputError(`input "${name}" has shape ${shapeString(x.shape)}, the model expects [${expected.join(', ')}]`)
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What a backbone registry entry provides. Entries are plain objects (no switch on model names):
+ * config schema, config inference from weight shapes, the parameter list, official key map and
+ * the forward pass written once against Ops<T>.
+ */
+import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
+import type {Ops} from '../ops.js'
+import type {OutputUnits} from '../../model/units.js'
+
+/** Lists are per-layer settings such as the Strided Transformer's `stride_num`. */
+export type ConfigValue = number | boolean | string | readonly number[]
+/** A resolved config for one entry: every key it reads has a value. */
+export type EntryConfig = Record<string, ConfigValue>
+/** Parameter name → shape, names relative to the entry's prefix (`backbone.` / `head.`). */
+export type ParamShapes = ReadonlyMap<string, readonly number[]>
+
+/** The outputs of a backbone; `representation` is what heads consume when present. */
+export type BackboneOutputs<T> = Record<string, T>
+
+export interface BackboneEntry<C extends EntryConfig = EntryConfig> {
+  readonly name: string
+  readonly description: string
+  readonly configKeys: readonly ConfigKeySpec[]
+  readonly defaults: Readonly<C>
+  /** Axis names of the input the backbone takes, e.g. ['N', 'T', 'J', 'C']. */
+  readonly inputLayout: readonly string[]
+  /** Names of the tensors forwardFeatures returns (`representation` for encoders). */
+  readonly outputs: readonly string[]
+  /** Official checkpoint key conventions (see src/model/official.ts). */
+  readonly official: OfficialKeyMap
+
+  /**
+   * Resolve the config: values given in `partial` win, then what the weights' shapes say, then
+   * defaults. `weights` may be empty (a fresh model). Throws MotionError for invalid values.
+   */
+  inferConfig(weights: ParamShapes, partial: RawConfig): C
+  /** Required parameters and their shapes, names relative to the backbone prefix. */
+  expectedParams(config: C): Map<string, number[]>
+  /** Parameters that may be present (buffers) but are not required. */
+  optionalParams?(config: C): Map<string, number[]>
+  /** Feature size of `representation` (last axis) and joints, for heads that attach. */
+  describeOutput(config: C): {representationDim: number; numJoints: number}
+  /** A problem with an input shape (in words), or null when the backbone can take it. */
+  checkInput(shape: readonly number[], config: C): string | null
+  /** The forward pass; `prefix` (e.g. `backbone.`) is prepended to every parameter name. */
+  forwardFeatures<T>(ops: Ops<T>, x: T, config: C, prefix: string): BackboneOutputs<T>
+}
+
+export interface OfficialKeyMap {
+  /** A key that every official checkpoint of this backbone has (relative to the backbone). */
+  readonly signature: string
+  /** Official key → native key relative to the prefix, or null to drop it. */
+  toNative(key: string): string | null
+  /** Native key relative to the prefix → official key. */
+  toOfficial(key: string): string
+  /**
+   * In a bare official checkpoint (no `backbone.` wrapper), keys under `prefix` belong to the
+   * named head (the DSTformer's own `head` Linear is the pose3d head).
+   */
+  readonly bareHead?: {prefix: string; head: string}
+  /** Keys dropped when the backbone sits inside a wrapper (ActionNet keeps an unused `backbone.head`). */
+  droppedWhenWrapped?(key: string): boolean
+  /** Units of the official checkpoints' own pose3d output (backbones with output layers); default normalised. */
+  readonly outputUnits?: OutputUnits
+}

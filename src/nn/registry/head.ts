@@ -1,0 +1,53 @@
+/** What a head registry entry provides; see src/backbone/types.ts for the backbone side. */
+import type {BackboneOutputs, EntryConfig, ParamShapes} from './backbone.js'
+import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
+import type {Ops} from '../ops.js'
+import type {NDArray} from '../../core/ndarray.js'
+
+/** What a head needs to know about the backbone it sits on. */
+export interface BackboneInfo {
+  representationDim: number
+  numJoints: number
+  config: EntryConfig
+}
+
+export interface HeadContext<T> {
+  /** The model input as given (before prepareInput). */
+  input: T
+  backbone: BackboneInfo
+  /** Prepended to every parameter name, e.g. `head.`. */
+  prefix: string
+}
+
+export interface HeadEntry<C extends EntryConfig = EntryConfig> {
+  readonly name: string
+  readonly description: string
+  readonly configKeys: readonly ConfigKeySpec[]
+  readonly defaults: Readonly<C>
+  /** Axis names of the model input, e.g. ['N', 'M', 'T', 'J', 'C'] for action; empty: the backbone's. */
+  readonly inputLayout: readonly string[]
+  /** Names of the tensors the head returns; empty: it passes the backbone's outputs through. */
+  readonly outputs: readonly string[]
+  /** Whether forwardModel also returns the backbone's `representation` for this head. */
+  readonly exposesRepresentation: boolean
+  /** Whether the head reads the backbone's `representation` (so cannot sit on a backbone without one). */
+  readonly needsRepresentation: boolean
+
+  inferConfig(weights: ParamShapes, partial: RawConfig, backbone: BackboneInfo): C
+  expectedParams(config: C, backbone: BackboneInfo): Map<string, number[]>
+  optionalParams?(config: C, backbone: BackboneInfo): Map<string, number[]>
+  /** The shape the backbone sees for a model input of `shape`, or a problem in words. */
+  backboneInputShape(shape: readonly number[]): number[] | string
+  /** Turn the model input into the backbone input (e.g. fold persons into the batch). */
+  prepareInput<T>(ops: Ops<T>, x: T): T
+  forward<T>(ops: Ops<T>, features: BackboneOutputs<T>, config: C, ctx: HeadContext<T>): Record<string, T>
+  /**
+   * Post-processing of the computed outputs in plain JS (not differentiated), e.g. the mesh head's
+   * rotation matrices → official axis-angle theta. forwardModel / forwardModelOnnx apply it.
+   */
+  finishOutputs?(outputs: Record<string, NDArray>, config: C): Record<string, NDArray>
+  /** Names of the arrays finishOutputs returns, when they differ from `outputs` (the graph's). */
+  readonly finishedOutputs?: readonly string[]
+  /** Whether a head parameter (name relative to the head) is a buffer that training must not update. */
+  isBuffer?(name: string): boolean
+}
