@@ -24,7 +24,7 @@ import {H36M_FLIP_PERMUTATION} from '../../src/core/h36m.js'
 import {runCli} from '../helpers/cli.js'
 import {relativeError} from '../helpers/compare.js'
 import {fixturesDir, repoRoot} from '../helpers/paths.js'
-import {makeSmallData} from './train-helpers.js'
+import {makeSmallData} from '../helpers/train-cli.js'
 import {readCaseJson} from '../helpers/fixtures.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 

@@ -4,7 +4,7 @@ import {before, test} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
 import {fixturesDir} from '../helpers/paths.js'
-import {makeSmallData, writeTinyConfig} from './train-helpers.js'
+import {makeSmallData, writeTinyConfig} from '../helpers/train-cli.js'
 import {readCaseJson} from '../helpers/fixtures.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 

@@ -7,7 +7,7 @@ import {readNpyFloat32} from '../../src/formats/npy.js'
 import {createOnnxRunner, readOnnxMetadata} from '../../src/nn/onnx/index.js'
 import {runCli} from '../helpers/cli.js'
 import {fixturesDir} from '../helpers/paths.js'
-import {relErr} from '../unit/onnx/reference.js'
+import {relErr} from '../helpers/onnx-reference.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-export-')

@@ -12,7 +12,7 @@ import {before, test} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
 import {fixturesDir} from '../helpers/paths.js'
-import {parseEvents} from './train-helpers.js'
+import {parseEvents} from '../helpers/train-cli.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-mesh-train-')

@@ -14,7 +14,7 @@ import {smplFromTheta} from '../../src/tasks/mesh/run.js'
 import {loadOfficialCheckpoint} from '../../src/model/official.js'
 import {runCli} from '../helpers/cli.js'
 import {fixturesDir, repoRoot} from '../helpers/paths.js'
-import {meshTiny, meshWide, parseGlb, readCase} from '../unit/mesh/helpers.js'
+import {meshTiny, meshWide, parseGlb, readCase} from '../helpers/mesh.js'
 import {relativeError} from '../helpers/compare.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 

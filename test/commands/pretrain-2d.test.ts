@@ -5,7 +5,7 @@ import {before, test} from 'node:test'
 import {runCli} from '../helpers/cli.js'
 import {dataDir} from '../helpers/paths.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
-import {makeSmallData, parseEvents, writeTinyConfig} from './train-helpers.js'
+import {makeSmallData, parseEvents, writeTinyConfig} from '../helpers/train-cli.js'
 
 const tmp = tmpDirForTests('motion-pretrain-2d-')
 const ALPHAPOSE = path.join(dataDir, 'alphapose-real', 'alphapose-results.json')

@@ -6,7 +6,7 @@ import {before, test} from 'node:test'
 import {readSafetensors} from '../../src/formats/safetensors.js'
 import type {NDArray} from '../../src/core/ndarray.js'
 import {runCli} from '../helpers/cli.js'
-import {makeSmallData, parseEvents, spawnCli, writeTinyConfig} from './train-helpers.js'
+import {makeSmallData, parseEvents, spawnCli, writeTinyConfig} from '../helpers/train-cli.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-train-')
