@@ -11,12 +11,9 @@
 import type {PoseUnits} from '../formats/writers/types.js'
 import type {ModelSpec} from './model.js'
 
-export const OUTPUT_UNITS = ['normalized', 'metres', 'millimetres'] as const
-export type OutputUnits = (typeof OUTPUT_UNITS)[number]
+import {type OutputUnits} from '../nn/registry/units.js'
 
-export function isOutputUnits(v: unknown): v is OutputUnits {
-  return typeof v === 'string' && (OUTPUT_UNITS as readonly string[]).includes(v)
-}
+export {isOutputUnits, OUTPUT_UNITS, type OutputUnits} from '../nn/registry/units.js'
 
 /** The units every model trained by `motion pretrain/finetune` predicts pose3d in. */
 export const TRAINED_OUTPUT_UNITS: OutputUnits = 'normalized'

@@ -5,7 +5,7 @@
  */
 import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
 import type {Ops} from '../ops.js'
-import type {OutputUnits} from '../../model/units.js'
+import type {OutputUnits} from './units.js'
 
 /** Lists are per-layer settings such as the Strided Transformer's `stride_num`. */
 export type ConfigValue = number | boolean | string | readonly number[]
