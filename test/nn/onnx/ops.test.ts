@@ -1,6 +1,6 @@
 /**
  * Op-by-op parity: each op recorded by the ONNX executor and run in onnxruntime-node must match
- * a naive JS reference (test/unit/onnx/reference.ts) to the project tolerance.
+ * a naive JS reference (test/helpers/onnx-reference.ts) to the project tolerance.
  */
 import assert from 'node:assert/strict'
 import {after, describe, test} from 'node:test'
