@@ -1,6 +1,7 @@
+// Smoke tests of the real process: bin/run.js spawned as a user runs it (the other command tests run in-process).
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {runCli} from '../helpers/cli.js'
+import {runCliProcess as runCli} from '../helpers/cli.js'
 
 test('motion --help lists commands and exits 0', async () => {
   const r = await runCli(['--help'])
