@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
-import {runInProcess} from '../helpers/in-process-cli.js'
+import {runCli} from '../helpers/cli.js'
 import {repoRoot} from '../helpers/paths.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 import {readOnnxMetadata} from '../../src/nn/onnx/index.js'
@@ -12,7 +12,7 @@ const tmp = tmpDirForTests('motion-export-meta-')
 
 test('export of the bundled action model carries its class names and --video-size in the metadata', async () => {
   const out = path.join(tmp, 'action.onnx')
-  const r = await runInProcess(['export', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--out', out])
+  const r = await runCli(['export', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--out', out])
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, /classes \(metadata motion\.classes\): basketball, jumping, running, soccer, walking/)
   const meta = readOnnxMetadata(new Uint8Array(readFileSync(out)))

@@ -5,13 +5,13 @@ import path from 'node:path'
 import {test} from 'node:test'
 import {listBundledModels} from '../../src/cli/bundled-models.js'
 import {installedVersion} from '../../src/cli/package-version.js'
-import {runInProcess} from '../helpers/in-process-cli.js'
+import {runCli} from '../helpers/cli.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-info-')
 
 test('info --json lists onnxruntime-node and tfjs with versions and whether they load', async () => {
-  const r = await runInProcess(['info', '--json'])
+  const r = await runCli(['info', '--json'])
   assert.equal(r.code, 0, r.stderr)
   const out = JSON.parse(r.stdout) as {engines: {name: string; package: string; version?: string; loads: boolean}[]; tfjs: {backends: {name: string; version?: string}[]}; models: {name: string; licence: string}[]}
   const onnx = out.engines.find((e) => e.name === 'onnx')
@@ -47,7 +47,7 @@ test('a bundled model declares its licence in config.json (top level or provenan
 })
 
 test('models lists the bundled models with their licences', async () => {
-  const r = await runInProcess(['models'])
+  const r = await runCli(['models'])
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, /Bundled models:\n {2}action \(action\) \S+ {2}licence: /)
 })

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {test} from 'node:test'
 import {JOINT_MAPS} from '../../src/data/joint-maps.js'
 import {readPredictInput} from '../../src/data/keypoints/normalised-landmarks.js'
-import {runInProcess} from '../helpers/in-process-cli.js'
+import {runCli} from '../helpers/cli.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 
 const tmp = tmpDirForTests('motion-mp-norm-')
@@ -23,7 +23,7 @@ function normalisedFile(withSize: boolean): string {
 test('predict refuses normalised MediaPipe landmarks without an image size, naming --video-size; nothing written', async () => {
   const file = normalisedFile(false)
   const out = path.join(tmp, 'refused.json')
-  const r = await runInProcess(['predict', file, '--out', out])
+  const r = await runCli(['predict', file, '--out', out])
   assert.equal(r.code, 2, r.stderr)
   assert.match(r.stderr, /Error: .*unsized\.json: x and y are normalised to \[0, 1\]/)
   assert.match(r.stderr, /Hint: pass --video-size WxH/)
@@ -40,7 +40,7 @@ test('--video-size scales them to pixels, the same as a file that gives its size
   assert.deepEqual(a.data.imageSize, [1280, 720])
   assert.deepEqual([...a.data.people[0]!.frames.get(3)![0]!.keypoints], [...b.data.people[0]!.frames.get(3)![0]!.keypoints])
   const out = path.join(tmp, 'scaled.json')
-  const r = await runInProcess(['predict', unsized, '--video-size', '1280x720', '--out', out])
+  const r = await runCli(['predict', unsized, '--video-size', '1280x720', '--out', out])
   assert.equal(r.code, 0, r.stderr)
   assert.equal((JSON.parse(readFileSync(out, 'utf8')) as {frames: unknown[]}).frames.length, 30)
 })

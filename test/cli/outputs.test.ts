@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
-import {runInProcess} from '../helpers/in-process-cli.js'
+import {runCli} from '../helpers/cli.js'
 import {repoRoot} from '../helpers/paths.js'
 import {tmpDirForTests} from '../helpers/tmp.js'
 import {meshTiny} from '../helpers/mesh.js'
@@ -22,7 +22,7 @@ test('pose3d JSON: person is a number, source is the path as given, model is mod
   process.chdir(repoRoot)
   try {
     const out = path.join(tmp, 'walk.json')
-    const r = await runInProcess(['predict', example, '--out', out, '--json'])
+    const r = await runCli(['predict', example, '--out', out, '--json'])
     assert.equal(r.code, 0, r.stderr)
     const report = JSON.parse(r.stdout) as {people: {person: unknown}[]}
     assert.equal(report.people[0]!.person, 0)
@@ -39,7 +39,7 @@ test('pose3d JSON: person is a number, source is the path as given, model is mod
 
 test('action JSON has a format, a version and a numeric person', async () => {
   const out = path.join(tmp, 'walk-action.json')
-  const r = await runInProcess(['predict', path.join(repoRoot, example), '--task', 'action', '--out', out])
+  const r = await runCli(['predict', path.join(repoRoot, example), '--task', 'action', '--out', out])
   assert.equal(r.code, 0, r.stderr)
   const json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>
   assert.equal(json.format, 'motion.action')
@@ -53,7 +53,7 @@ test('mesh: --out NAME.obj is reported as the folder NAME/ it writes; mesh JSON 
   writeFileSync(heads, 'num_heads: 4\n')
   const alphapose = path.join(repoRoot, 'test', 'fixtures', 'official-wide', 'wild-wide', 'alphapose-results.json')
   const base = ['predict', alphapose, '--task', 'mesh', '--checkpoint', path.join(meshTiny, 'checkpoint.bin'), '--config', heads, '--clip-len', '16', '--no-flip']
-  const r = await runInProcess([...base, '--out', path.join(tmp, 'mesh.obj'), '--json'])
+  const r = await runCli([...base, '--out', path.join(tmp, 'mesh.obj'), '--json'])
   assert.equal(r.code, 0, r.stderr)
   const report = JSON.parse(r.stdout) as {people: {out: string; files: number; frames: number}[]}
   const folder = path.join(tmp, 'mesh')

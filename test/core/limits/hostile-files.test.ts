@@ -8,7 +8,7 @@ import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from '
 import path from 'node:path'
 import {test} from 'node:test'
 import {deflatedZeros, honestEntry, npyBytes, rawZip, safetensorsBytes, yamlAliasBomb} from '../../helpers/hostile-files.js'
-import {runInProcess} from '../../helpers/in-process-cli.js'
+import {runCli} from '../../helpers/cli.js'
 import {repoRoot} from '../../helpers/paths.js'
 import {tmpDirForTests} from '../../helpers/tmp.js'
 
@@ -18,7 +18,7 @@ const bundledPose = path.join(repoRoot, 'models', 'pose3d')
 const guard = {timeout: 180_000}
 
 async function expectRefused(args: string[], opts: {code: 2 | 3; file: string; problem: RegExp; out: string}): Promise<void> {
-  const r = await runInProcess(args)
+  const r = await runCli(args)
   assert.equal(r.code, opts.code, `exit code; stderr: ${r.stderr}`)
   const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('Error: '))
   assert.equal(errorLines.length, 1, r.stderr)
