@@ -2,8 +2,8 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
+import type {PredictRequest, StreamRequest} from '../predict/api.js'
 import type {PredictProgress, PredictResult} from '../tasks/types.js'
-import type {StreamLayout} from '../predict/stream/messages.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -66,24 +66,25 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
 
   async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
-    const [{loadConfig}, {explicitModelConfig}, engineMod, predict, {parseKeypointFormat}, {progressBar}, {inputError}] = await Promise.all([
-      import('../config/load.js'),
-      import('../model/load.js'),
-      import('../model/engine.js'),
-      import('../predict/index.js'),
-      import('../data/keypoints/index.js'),
+    const [api, {defaultOutput}, {progressBar}, {inputError}] = await Promise.all([
+      import('../predict/api.js'),
+      import('../tasks/outputs.js'),
       import('../ui/progress.js'),
       import('../core/errors.js'),
     ])
-    const loaded = await loadConfig({
-      configFile: flags.config,
-      overrides: {clip_len: flags['clip-len'], rootrel: flags.rootrel, engine: flags.engine, backend: flags.backend},
-    })
-    for (const w of loaded.warnings) this.note(`warning: ${w}`)
-    const {config, sources} = loaded
-    const explicit = (key: string): boolean => sources[key] !== undefined && sources[key] !== 'default'
-    const engine = {engine: engineMod.parseEngineChoice(config.engine), backend: engineMod.parseBackendChoice(config.backend), threads: flags.threads}
-    const videoSize = flags['video-size'] === undefined ? undefined : predict.parseVideoSize(flags['video-size'])
+    const model = {
+      checkpoint: flags.checkpoint,
+      config: flags.config,
+      pixel: flags.pixel,
+      videoSize: flags['video-size'],
+      clipLen: flags['clip-len'],
+      flip: flags.flip,
+      rootrel: flags.rootrel,
+      engine: flags.engine as PredictRequest['engine'],
+      backend: flags.backend as PredictRequest['backend'],
+      threads: flags.threads,
+    }
+    const onWarning = (w: string): void => this.note(`warning: ${w}`)
     if (flags.stream) {
       if (args.input !== undefined) throw inputError('--stream reads NDJSON frames from stdin, not from a file', {hint: `pipe it in: motion predict --stream < ${args.input}`})
       const unused = (['out', 'render', 'format', 'person', 'smooth', 'fps'] as const).filter((f) => flags[f] !== undefined)
@@ -91,11 +92,13 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       if ((flags.overlap ?? 0) > 0) unused.push('overlap' as never)
       if (flags.task !== 'pose3d') unused.push('task' as never)
       if (unused.length) throw inputError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --stream (every person is lifted; 3D goes to stdout)`, {hint: 'drop them, or run predict on a file'})
-      const {runStreamFromStdin} = await import('../predict/stream/stdio.js')
-      const summary = await runStreamFromStdin({
-        checkpoint: flags.checkpoint, modelConfig: explicitModelConfig(loaded), latency: flags.latency, window: explicit('clip_len') ? config.clip_len : undefined,
-        layout: flags.layout as StreamLayout, pixel: flags.pixel, videoSize, flip: flags.flip ?? (explicit('flip') ? config.flip : true), rootrel: config.rootrel, engine,
-      }, (info) => this.note(`stream: ${info.model}, ${info.engine}; window ${info.window} frames, look-ahead ${info.latency}; 3D in ${info.units}; reading NDJSON frames from stdin`))
+      const {withStdio} = await import('../predict/stream/stdio.js')
+      const summary = await withStdio((lines, write) =>
+        api.predictStream({...model, latency: flags.latency, layout: flags.layout as StreamRequest['layout']}, lines, write, {
+          onWarning,
+          onReady: (info) => this.note(`stream: ${info.model}, ${info.engine}; window ${info.window} frames, look-ahead ${info.latency}; 3D in ${info.units}; reading NDJSON frames from stdin`),
+        }),
+      )
       this.note(`stream: ${count(summary.frames, 'frame')} answered, ${count(summary.errors, 'error line')}, ${count(summary.people.length, 'person', 'people')} seen`)
       // one line, so stdout stays NDJSON (oclif would pretty-print a returned object over many lines)
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({summary})}\n`)
@@ -103,12 +106,6 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     }
     if (flags.latency > 0 || flags.layout !== 'auto') throw inputError('--latency and --layout apply to --stream only', {hint: 'add --stream, or drop them'})
     if (args.input === undefined) throw inputError('predict needs an input file (or --stream to read NDJSON frames from stdin)', {hint: 'e.g. motion predict alphapose-results.json --out walk.json'})
-    const fps = flags.fps === undefined ? undefined : Number(flags.fps)
-    const out = flags.out ?? predict.defaultOutput(args.input)
-    const videoFlags = {detector: flags.detector as 'multipose' | 'lightning' | undefined, save2d: flags['save-2d'], maxFrames: flags['max-frames'], ffmpeg: flags.ffmpeg, inputSize: flags['detector-size']}
-    const video = Object.values(videoFlags).some((v) => v !== undefined) ? videoFlags : undefined
-    const {isVideoInput} = await import('../tasks/video/input-kind.js')
-    const videoInput = flags.format === undefined && (video !== undefined || (await isVideoInput(args.input)))
     // Ctrl-C: stop at the next frame or window and remove what was written; a second one exits at once.
     const abort = new AbortController()
     const onSigint = (): void => {
@@ -117,45 +114,41 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     }
     process.on('SIGINT', onSigint)
     let videoBar: ReturnType<typeof progressBar> | undefined
-
     let bar: ReturnType<typeof progressBar> | undefined
     let offsets: number[] = []
     const showProgress = process.stderr.isTTY === true && !this.jsonEnabled()
-    const result: PredictResult = await predict.runPredict(
+    const result = await api.predict(
       {
+        ...model,
         input: args.input,
-        format: flags.format === undefined ? undefined : parseKeypointFormat(flags.format),
-        out,
-        checkpoint: flags.checkpoint,
-        modelConfig: explicitModelConfig(loaded),
-        configFiles: loaded.files,
-        task: flags.task as 'pose3d' | 'action' | 'mesh',
+        out: flags.out ?? defaultOutput(args.input),
+        format: flags.format as PredictRequest['format'],
+        task: flags.task as PredictRequest['task'],
         person: flags.person,
         allPeople: flags['all-people'],
-        pixel: flags.pixel,
-        videoSize,
-        clipLen: explicit('clip_len') ? config.clip_len : undefined,
-        flip: flags.flip ?? (explicit('flip') ? config.flip : true),
-        rootrel: config.rootrel,
         overlap: flags.overlap,
-        smooth: flags.smooth as 'one-euro' | 'savgol' | undefined,
-        skeleton: flags.skeleton as 'raw' | 'rigid',
-        fps,
+        smooth: flags.smooth as PredictRequest['smooth'],
+        skeleton: flags.skeleton as PredictRequest['skeleton'],
+        fps: flags.fps === undefined ? undefined : Number(flags.fps),
         render: flags.render,
-        engine,
-        video,
+        detector: flags.detector as PredictRequest['detector'],
+        detectorSize: flags['detector-size'],
+        saveTwoD: flags['save-2d'],
+        maxFrames: flags['max-frames'],
+        ffmpeg: flags.ffmpeg,
         signal: abort.signal,
       },
       {
+        onWarning,
         onVideoFrame: (p) => {
           if (showProgress && !videoBar) videoBar = progressBar(p.total)
           videoBar?.update(p.done, `${p.done}/${p.total} frames, ${p.fps.toFixed(1)} frames/s`)
         },
-        onPlan: ({data, selection, windowsPerPerson}) => {
+        onPlan: ({data, selection, windowsPerPerson, video}) => {
           videoBar?.done()
           videoBar = undefined
           const people = data.people.length
-          this.info(`input: ${data.file} (${videoInput ? 'video, 2D from the bundled detector' : data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
+          this.info(`input: ${data.file} (${video ? 'video, 2D from the bundled detector' : data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
           for (const t of selection.tracks) this.info(`person ${t.id}: ${reasonText(selection.reason)}; detected in ${count(t.detectedFrames, 'frame')}, ${t.filledFrames} filled by interpolation (confidence 0)${t.duplicateFrames ? `, ${t.duplicateFrames} with duplicate detections (best score kept)` : ''}`)
           if (selection.others.length) this.info(`other tracks: ${selection.others.slice(0, 8).map((o) => `${o.id} (${count(o.frames, 'frame')})`).join(', ')}${selection.others.length > 8 ? `, and ${selection.others.length - 8} more` : ''}; choose one with --person ID or use --all-people`)
           if (selection.skipped.length) this.info(`skipped (no confident keypoint): ${selection.skipped.join(', ')}`)
@@ -206,7 +199,9 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       if (p.render && !result.video) this.info(`wrote ${p.render}`)
     }
     if (result.video?.render) this.info(`wrote ${result.video.render}`)
-    return {...result}
+    // The files hold the arrays; --json reports what was written (as before the library API).
+    const {warnings: _warnings, ...report} = result
+    return {...report, people: report.people.map(({pose3d: _p, mesh: _m, ...person}) => person)}
   }
 }
 

@@ -37,9 +37,11 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const videoMod = isVideo ? await import('../tasks/video/predict-video.js') : undefined
   let options = isVideo ? {...givenOptions, render: undefined} : givenOptions
   checkFlags({...options, pixel: options.pixel && !isVideo})
-  const out = path.resolve(options.out)
+  // No `out` (library use): nothing is written; the results carry the arrays.
+  const out = options.out !== undefined ? path.resolve(options.out) : undefined
   const render = options.render !== undefined ? path.resolve(options.render) : undefined
-  await (entry.checkOutputs ?? checkOutputs)(out, render)
+  if (out === undefined && givenOptions.render !== undefined) throw inputError('a render needs an output file too', {hint: 'give out as well as render, or leave both out to get the arrays only'})
+  if (out !== undefined) await (entry.checkOutputs ?? checkOutputs)(out, render)
 
   let video: VideoKeypoints | undefined
   if (isVideo) {
@@ -63,7 +65,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
 
   const many = selection.tracks.length > 1 || options.allPeople === true
   const outputs = selection.tracks.map((t) => ({
-    out: many ? personPath(out, t.id) : out,
+    out: out === undefined ? null : many ? personPath(out, t.id) : out,
     render: render === undefined ? null : many && !rendersAllPeople(render) ? personPath(render, t.id) : render,
   }))
   const ctxBase = {options, loaded}
@@ -75,13 +77,13 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     windowModel
       ? planOverlappedWindows(frames, clipLen, windowOverlap(clipLen, options.overlap, loaded.inference?.overlap)).length
       : strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0)
-  hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!))})
+  hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!)), video: isVideo})
 
   const engine = await createEngine(loaded.model, {...options.engine, file: options.input})
   try {
     const predictions: Prediction[] = []
     let writing: number | undefined
-    const existed = await Promise.all(outputs.map((o) => pathExists(o.out)))
+    const existed = await Promise.all(outputs.map((o) => (o.out === null ? true : pathExists(o.out))))
     const aborted = (): void => {
       if (options.signal?.aborted) throw new MotionError('interrupted', 'interrupted; nothing was written')
     }
@@ -110,7 +112,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
       aborted()
     }
     const extras = video
-      ? await videoMod!.writeVideoExtras({video, options: {...options.video, render: givenOptions.render, signal: options.signal}, predictions, created: outputs.filter((_, i) => !existed[i]).map((o) => o.out)})
+      ? await videoMod!.writeVideoExtras({video, options: {...options.video, render: givenOptions.render, signal: options.signal}, predictions, created: outputs.filter((_, i) => !existed[i]).flatMap((o) => (o.out === null ? [] : [o.out]))})
       : undefined
     if (extras?.render) outcome.people.forEach((p) => (p.render = extras.render))
     const done = performance.now()

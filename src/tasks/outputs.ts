@@ -104,3 +104,8 @@ export function groupByRenderFile<P>(ctx: Pick<TaskContext, 'outputs'>, items: r
   })
   return groups
 }
+
+/** The typed array itself, carrying its shape (what the library API returns for arrays). */
+export function shaped<S extends readonly number[]>(data: Float32Array, shape: S): Float32Array & {readonly shape: S} {
+  return Object.assign(data, {shape})
+}

@@ -18,8 +18,8 @@ export interface PredictOptions {
   input: string
   /** Force the input format instead of detecting it. */
   format?: KeypointFormat
-  /** Output file; the writer is chosen by its extension (.npy, .json, .csv, .bvh). */
-  out: string
+  /** Output file; the writer is chosen by its extension (.npy, .json, .csv, .bvh). Omitted: nothing is written (library use). */
+  out?: string
   /** Model file or folder; undefined: the bundled default model for the task. */
   checkpoint?: string
   /** Model keys given explicitly (--config, flags); checkpoint shapes decide the rest. */
@@ -69,8 +69,8 @@ export interface PredictProgress extends WildProgress {
 export interface PredictHooks {
   /** Called after each model window (for progress bars). */
   onProgress?(progress: PredictProgress): void
-  /** Called once the input is read and people chosen, before the model runs. */
-  onPlan?(plan: {data: KeypointData; selection: PeopleSelection; windowsPerPerson: number[]}): void
+  /** Called once the input is read and people chosen, before the model runs (video: the 2D came from the detector). */
+  onPlan?(plan: {data: KeypointData; selection: PeopleSelection; windowsPerPerson: number[]; video: boolean}): void
   /** Video input: after each frame is decoded, detected and tracked. */
   onVideoFrame?(progress: VideoProgress): void
   /** Called by the pose3d task with each person's prediction, before anything is written. */
@@ -99,12 +99,32 @@ export interface PersonResult {
   detectedFrames: number
   filledFrames: number
   duplicateFrames: number
-  out: string
-  /** Files written for this person when --out names a folder (mesh .obj: one per frame). */
+  /** The file written for this person (null when nothing was written). */
+  out: string | null
+  /** Files written for this person when out names a folder (mesh .obj: one per frame). */
   files?: number
   render: string | null
+  /** --task pose3d: the 3D joints, [T, 17, 3] in the result's units. */
+  pose3d?: Pose3D
   /** --task action: the person's label and class scores. */
   action?: ActionPrediction
+  /** --task mesh: SMPL parameters, vertices and joints per frame. */
+  mesh?: MeshPrediction
+}
+
+/** A typed array of 3D joints with its shape: frame t, joint j (H36M-17 order), axis k at [(t * 17 + j) * 3 + k]. */
+export type Pose3D = Float32Array & {readonly shape: readonly [number, 17, 3]}
+
+/** One person's mesh, per frame (vertices and joints in mm; faces index the vertices). */
+export interface MeshPrediction {
+  /** [T, 82]: 72 pose (24 joints, axis-angle), then 10 shape betas. */
+  theta: Float32Array & {readonly shape: readonly [number, 82]}
+  /** [T, V, 3]. */
+  vertices: Float32Array & {readonly shape: readonly [number, number, 3]}
+  /** [T, 17, 3] H36M joints regressed from the mesh. */
+  joints: Float32Array & {readonly shape: readonly [number, 17, 3]}
+  /** [F, 3] triangle indices into the vertices. */
+  faces: Uint32Array | Int32Array
 }
 
 /** One person's action: the label, the mean class probability over windows, and each window's top class. */
@@ -152,8 +172,8 @@ export interface TaskContext {
   /** How the model is named in outputs (a path or `bundled models/pose3d`). */
   modelLabel: string
   engine: InferenceEngine
-  /** Output file for each track (one per person with --all-people). */
-  outputs: {out: string; render: string | null}[]
+  /** Output file for each track (one per person with --all-people); out null: nothing is written. */
+  outputs: {out: string | null; render: string | null}[]
   hooks: PredictHooks
 }
 

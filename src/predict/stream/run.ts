@@ -124,7 +124,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
 }
 
 /** Runs the stream until `lines` ends; each output line (no newline) goes to `write`, in order. */
-export async function runStream(options: StreamOptions, lines: AsyncIterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
+export async function runStream(options: StreamOptions, lines: AsyncIterable<string> | Iterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
   const model = await openStreamModel(options)
   const {info} = model
   const {units, latency, window} = info
@@ -195,7 +195,7 @@ class LineBacklog {
   private wake: (() => void) | undefined
   private stopped = false
 
-  constructor(source: AsyncIterable<string>) {
+  constructor(source: AsyncIterable<string> | Iterable<string>) {
     void (async () => {
       try {
         for await (const line of source) {

@@ -1,13 +1,14 @@
 /**
- * runStream on the process's stdin and stdout: input lines from stdin, each output line written
+ * A stream on the process's stdin and stdout: input lines from stdin, each output line written
  * to stdout at once (one write per line, so a reader sees every frame as soon as it is computed).
  * A closed stdout (the reader went away, EPIPE) ends the stream quietly.
+ * `motion predict --stream` runs `predictStream` (predict/api.ts) through it.
  */
 import readline from 'node:readline'
 
-import {runStream, type StreamInfo, type StreamOptions, type StreamSummary} from './run.js'
+export type LineWriter = (line: string) => void | Promise<void>
 
-export async function runStreamFromStdin(options: StreamOptions, onReady?: (info: StreamInfo) => void): Promise<StreamSummary> {
+export async function withStdio<T>(run: (lines: AsyncIterable<string>, write: LineWriter) => Promise<T>): Promise<T> {
   const lines = readline.createInterface({input: process.stdin, crlfDelay: Infinity})
   // Take the iterator now: readline drops lines that arrive before one exists (while the model loads).
   const iterator = lines[Symbol.asyncIterator]()
@@ -18,11 +19,11 @@ export async function runStreamFromStdin(options: StreamOptions, onReady?: (info
     lines.close()
   })
   try {
-    return await runStream(options, {[Symbol.asyncIterator]: () => iterator}, (line) => {
+    return await run({[Symbol.asyncIterator]: () => iterator}, (line) => {
       if (closed) return
       // wait for the kernel buffer when the reader is slow, so memory stays bounded
       if (!process.stdout.write(`${line}\n`)) return new Promise<void>((resolve) => process.stdout.once('drain', resolve))
-    }, {onReady})
+    })
   } finally {
     lines.close()
   }

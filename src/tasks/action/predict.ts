@@ -130,10 +130,11 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
   }
   ctx.hooks.onWriting?.()
   await writeAll(
-    predictions.map((pred, i) => {
+    predictions.flatMap((pred, i) => {
       const file = ctx.outputs[i]!.out
+      if (file === null) return []
       const body = {format: 'motion.action', version: 1, task: 'action', input: displayPath(ctx.options.input), model: ctx.modelLabel, clipLen, classes: names, ...pred}
-      return {file, write: () => writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`)}
+      return [{file, write: () => writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`)}]
     }),
   )
   const people: PersonResult[] = personResults(ctx).map((person, i) => ({...person, render: null, action: predictions[i]!}))

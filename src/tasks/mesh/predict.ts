@@ -16,7 +16,7 @@ import {NUM_JOINTS} from '../../core/h36m.js'
 import {inputError, modelError} from '../../core/errors.js'
 import {type MeshSequence, writeMeshOutput} from './writers.js'
 import type {NDArray} from '../../core/ndarray.js'
-import {groupByRenderFile, personResults, writeAll} from '../outputs.js'
+import {groupByRenderFile, personResults, shaped, writeAll} from '../outputs.js'
 import type {TaskContext, TaskOutcome} from '../types.js'
 import {bodyModelFromWeights, numVertices} from './body-model.js'
 import {flipAxisAnglePoses} from '../../nn/rotation.js'
@@ -146,9 +146,13 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
     sequences.push({...mesh, faces: body.faces, fps: o.fps ?? DEFAULT_FPS})
   }
   const render = o.render !== undefined ? (await import('../../render/mesh.js')).renderMesh : undefined
-  // What each person's --out really became (a folder of frame_NNNNNN.obj for .obj or no extension).
+  // What each person's out really became (a folder of frame_NNNNNN.obj for .obj or no extension).
   const written: Array<{kind: string; files: string[]} | undefined> = []
-  const writes: Array<{file: string; write: () => Promise<void>}> = sequences.map((seq, i) => ({file: ctx.outputs[i]!.out, write: async () => void (written[i] = await writeMeshOutput(seq, ctx.outputs[i]!.out))}))
+  // No out (library use): nothing is written, the arrays come back in the result.
+  const writes: Array<{file: string; write: () => Promise<void>}> = sequences.flatMap((seq, i) => {
+    const out = ctx.outputs[i]!.out
+    return out === null ? [] : [{file: out, write: async () => void (written[i] = await writeMeshOutput(seq, out))}]
+  })
   if (render) {
     for (const [file, group] of groupByRenderFile(ctx, sequences.map((seq, i) => ({seq, track: tracks[i]!})))) {
       if (path.extname(file).toLowerCase() === '.html') writes.push({file, write: () => renderMeshPage(ctx, group, file)})
@@ -158,9 +162,17 @@ export async function predictMesh(ctx: TaskContext, clipLen: number, channels: n
   ctx.hooks.onWriting?.()
   await writeAll(writes)
   const people = personResults(ctx).map((p, i) => {
+    const seq = sequences[i]!
+    const T = seq.theta.shape[0]!
+    const mesh = {
+      theta: shaped(seq.theta.data, [T, 82] as const),
+      vertices: shaped(seq.verts.data, [T, seq.verts.shape[1]!, 3] as const),
+      joints: shaped(seq.kp_3d.data, [T, 17, 3] as const),
+      faces: seq.faces,
+    }
     const w = written[i]
     // writeMeshOutput writes NAME.obj as the folder NAME/ of frame_NNNNNN.obj files.
-    return w?.kind === 'obj' ? {...p, out: path.extname(p.out).toLowerCase() === '.obj' ? p.out.slice(0, -4) : p.out, files: w.files.length} : p
+    return w?.kind === 'obj' && p.out !== null ? {...p, mesh, out: path.extname(p.out).toLowerCase() === '.obj' ? p.out.slice(0, -4) : p.out, files: w.files.length} : {...p, mesh}
   })
   return {
     people,

@@ -13,7 +13,7 @@ import {inputError, modelError} from '../../core/errors.js'
 import {writePrediction} from '../../formats/writers/index.js'
 import type {Prediction} from '../../formats/writers/types.js'
 import type {NDArray} from '../../core/ndarray.js'
-import {groupByRenderFile, personResults, writeAll} from '../outputs.js'
+import {groupByRenderFile, personResults, shaped, writeAll} from '../outputs.js'
 import {exampleInputShape} from '../../model/example-shape.js'
 import {liftingStrategy, type LiftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import type {TaskContext, TaskOutcome} from '../types.js'
@@ -78,7 +78,11 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   predictions.forEach((pred, i) => ctx.hooks.onPrediction?.(pred, i))
   ctx.hooks.onWriting?.()
   const render = o.render !== undefined ? (await import('../../render/index.js')).renderPredictions : undefined
-  const writes = predictions.map((pred, i) => ({file: ctx.outputs[i]!.out, write: () => writePrediction(pred, ctx.outputs[i]!.out)}))
+  // No out (library use): nothing is written, the arrays come back in the result.
+  const writes = predictions.flatMap((pred, i) => {
+    const out = ctx.outputs[i]!.out
+    return out === null ? [] : [{file: out, write: () => writePrediction(pred, out)}]
+  })
   // One render per file: a picture per person, or one .html page for everybody.
   if (render) {
     for (const [file, group] of groupByRenderFile(ctx, predictions)) {
@@ -87,7 +91,7 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   }
   await writeAll(writes)
 
-  const people = personResults(ctx)
+  const people = personResults(ctx).map((person, i) => ({...person, pose3d: shaped(predictions[i]!.x3d.data, [predictions[i]!.x3d.shape[0]!, 17, 3] as const)}))
   if (windowed) return {people, units: windowed.units, rootRelative: true, options: windowedOptions(ctx, windowed, smoothing)}
   if (strategy) return {people, units: strategy.units, rootRelative: true, options: strategyOptions(ctx, strategy, videoSize!, wild.flip, smoothing)}
   return {people, units: wild.mode === 'pixel' ? 'pixels' : 'normalized', rootRelative: wild.rootrel, options: recordedOptions(ctx, wild, smoothing)}

@@ -30,7 +30,7 @@ export interface VideoInputOptions {
 }
 
 /** Output checks that come before any decoding: --save-2d is .json, a video --render is .mp4/.gif/.webp, folders exist. */
-export async function checkVideoOutputs(o: {save2d?: string; render?: string; out: string}): Promise<void> {
+export async function checkVideoOutputs(o: {save2d?: string; render?: string; out?: string}): Promise<void> {
   if (o.render !== undefined && !isVideoRenderFile(o.render)) {
     throw inputError(`a video renders to ${VIDEO_RENDER_EXTENSIONS.join(', ')}, not '${path.extname(o.render) || '(no extension)'}'`, {file: o.render})
   }
@@ -39,7 +39,7 @@ export async function checkVideoOutputs(o: {save2d?: string; render?: string; ou
   }
   for (const f of [o.save2d, o.render]) {
     if (f === undefined) continue
-    if (path.resolve(f) === path.resolve(o.out)) throw inputError('names the same file as --out', {file: f})
+    if (o.out !== undefined && path.resolve(f) === path.resolve(o.out)) throw inputError('names the same file as --out', {file: f})
     const dir = await fsp.stat(path.dirname(path.resolve(f))).catch(() => undefined)
     if (!dir?.isDirectory()) throw inputError(`output folder ${path.dirname(path.resolve(f))} does not exist`, {file: f})
   }

@@ -21,7 +21,7 @@ function freshDir(name: string): string {
   return dir
 }
 
-async function assertFailsWritingNothing(options: PredictOptions, exitCode: number, message: RegExp): Promise<void> {
+async function assertFailsWritingNothing(options: PredictOptions & {out: string}, exitCode: number, message: RegExp): Promise<void> {
   const dir = path.dirname(options.out)
   await assert.rejects(runPredict(options), (err) => {
     assert.ok(isMotionError(err), String(err))
