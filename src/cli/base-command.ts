@@ -1,6 +1,6 @@
 /**
  * The base of every `motion` command: shared flags (--json, --verbose) and the one place where
- * errors become a one-line message, a hint and a documented exit code (src/errors.ts).
+ * errors become a one-line message, a hint and a documented exit code (src/core/errors.ts).
  * Commands stay thin: parse flags, build a Config, call one function in src/, report the result.
  */
 import {Command, Flags, Interfaces} from '@oclif/core'

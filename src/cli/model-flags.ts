@@ -5,7 +5,7 @@
  */
 import {Flags} from '@oclif/core'
 
-/** tfjs backends in selection order (as src/model/tfjs/backend.ts BACKEND_NAMES; a test keeps them equal). */
+/** tfjs backends in selection order (as src/nn/tfjs/backend.ts BACKEND_NAMES; a test keeps them equal). */
 export const BACKEND_FLAG_OPTIONS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const
 export const ENGINE_FLAG_OPTIONS = ['auto', 'tfjs', 'onnx'] as const
 

@@ -213,7 +213,7 @@ const augmentation: ConfigKeySpec[] = [
 const runtime: ConfigKeySpec[] = [
   {key: 'engine', type: 'string', default: 'auto', allowed: ['auto', 'tfjs', 'onnx'], group: 'runtime',
     description: 'Executor: onnx (onnxruntime, fast CPU), tfjs, or auto (best available).'},
-  // Same names as BACKEND_NAMES in src/model/tfjs/backend.ts (not imported: loading a config must not load tfjs).
+  // Same names as BACKEND_NAMES in src/nn/tfjs/backend.ts (not imported: loading a config must not load tfjs).
   {key: 'backend', type: 'string', default: 'auto', allowed: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'], group: 'runtime',
     description: 'tfjs backend to force: node-gpu (tfjs-node-gpu), node (tfjs-node), wasm or cpu; auto takes the first that loads, in that order. Reported by `motion info`.'},
 ]

@@ -314,7 +314,7 @@ export function bvhFps(bvh: Bvh): number {
  * head = the head's End Site (top of the head).
  */
 export const BVH_SKELETONS: Readonly<Record<string, BvhSkeletonSpec>> = {
-  // Our own writer (src/io/writers/bvh.ts): the H36M names themselves.
+  // Our own writer (src/formats/writers/bvh.ts): the H36M names themselves.
   h36m: {points: H36M_JOINTS, asfUnits: false},
   // CMU BVH as distributed with the database (e.g. 131_01.bvh): LeftHip/LeftKnee/LeftAnkle, Chest/Chest2/Neck/Head.
   cmu: {

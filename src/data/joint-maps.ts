@@ -1,5 +1,5 @@
 /**
- * Maps from detector joint layouts to the H36M-17 skeleton (src/data/h36m.ts).
+ * Maps from detector joint layouts to the H36M-17 skeleton (src/core/h36m.ts).
  *
  * Every H36M joint is the mean of one or more source joints (all channels: x, y and confidence).
  * halpe26 and coco17 are MotionBERT's own conversions (lib/data/dataset_wild.py `halpe2h36m`,

@@ -1,6 +1,6 @@
 /**
  * `motion eval --task mesh`: a mesh checkpoint, or a mesh run's best, on a mesh data folder's split
- * (src/mesh/data.ts) with train_mesh.py's protocol (src/mesh/evaluate.ts): MPVE, MPJPE and
+ * (src/tasks/mesh/data.ts) with train_mesh.py's protocol (src/tasks/mesh/evaluate.ts): MPVE, MPJPE and
  * PA-MPJPE in mm. A run's own clip_len and flip are used unless the config given here sets them.
  */
 import path from 'node:path'

@@ -4,10 +4,10 @@
  *    offset from the mean pose (`init_pose`), turned into rotation matrices;
  *  - shape: per clip, the representation averaged over frames, fc2 → BatchNorm → ReLU → head_shape:
  *    10 SMPL betas offset from the mean shape (`init_shape`), shared by the clip's frames;
- *  - SMPL (src/mesh/smpl.ts) turns them into vertices (×1000: millimetres) and H36M-17 joints
+ *  - SMPL (src/nn/smpl.ts) turns them into vertices (×1000: millimetres) and H36M-17 joints
  *    regressed from the vertices with `J_regressor_h36m`.
  * The body model lives in the weights as `head.smpl.*` buffers, as official mesh checkpoints keep it
- * (or built from the user's SMPL files, src/mesh/body-model.ts).
+ * (or built from the user's SMPL files, src/tasks/mesh/body-model.ts).
  *
  * Graph outputs: rotmat [N, T, 24, 3, 3], betas [N, T, 10], verts [N, T, V, 3] (mm),
  * kp_3d [N, T, 17, 3] (mm). finishOutputs turns them into the official output set: theta

@@ -9,7 +9,7 @@
  *    at the end and the padding dropped from the output.
  *  - Strided Transformer (main.py / demo/vis.py): one window of `frames` per output frame, centred
  *    on it, the sequence edge-padded at both ends (the windows of stridedWindows in
- *    src/backbone/strided.ts, built per batch); the STE's centre-frame output
+ *    src/backbones/strided.ts, built per batch); the STE's centre-frame output
  *    is that frame's prediction. Windows are batched.
  *
  * Both: 2D input is x, y only, normalised as the official `normalize_screen_coordinates`

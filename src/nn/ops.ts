@@ -2,8 +2,8 @@
  * The op interface: every backbone and head is written once against it, and each executor
  * interprets it (DESIGN.md, "One model definition, two executors"):
  *
- *  - the tfjs executor (src/model/tfjs/) runs the ops eagerly on tf.Tensors (autograd for training);
- *  - the ONNX recorder (src/model/onnx/) records them as graph nodes that onnxruntime-node runs,
+ *  - the tfjs executor (src/nn/tfjs/) runs the ops eagerly on tf.Tensors (autograd for training);
+ *  - the ONNX recorder (src/nn/onnx/) records them as graph nodes that onnxruntime-node runs,
  *    and differentiates the recorded graph for training.
  *
  * Conventions, fixed for every executor:

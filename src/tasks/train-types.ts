@@ -7,7 +7,7 @@ import type {NDArray} from '../core/ndarray.js'
 
 export type TrainTask = 'pose3d' | 'action' | 'mesh'
 
-/** Mesh ground truth for a batch (src/mesh/data.ts): MotionBERT's MeshLoss targets. */
+/** Mesh ground truth for a batch (src/tasks/mesh/data.ts): MotionBERT's MeshLoss targets. */
 export interface MeshBatchTarget {
   /** [N, T, 24, 3, 3] rotation matrices of the true SMPL pose. */
   rotmat: NDArray

@@ -1,7 +1,7 @@
 /**
  * Training steps on onnxruntime-node through gradient graphs (DESIGN.md, "One model definition,
  * two executors"): the model and loss, written against Ops<T>, are recorded once in train mode with
- * static input shapes; reverse-mode differentiation (src/model/onnx/grad.ts) appends the gradients
+ * static input shapes; reverse-mode differentiation (src/nn/onnx/grad.ts) appends the gradients
  * of the trainable parameters; one session then runs forward + loss + backward per step, and AdamW
  * (optim.ts) updates the weights as Float32Arrays.
  *

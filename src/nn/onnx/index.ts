@@ -7,7 +7,7 @@
  *   const runner = await createOnnxRunner(graph, {threads: 4})
  *   const {y} = await runner.run({x: input})
  *
- * Whole models: src/model/onnx/model.ts (forwardModelOnnx), kept out of this index because it
+ * Whole models: src/model/onnx-model.ts (forwardModelOnnx), kept out of this index because it
  * loads the model registry.
  */
 export type {Graph, IRNode, Initializer, ValueInfo, IRDim} from './ir.js'

@@ -1,6 +1,6 @@
 /**
  * The ONNX executor of the op interface: instead of computing, each call appends IR nodes
- * (src/model/onnx/ir.ts) and tracks the shape of the value it makes. `finish()` returns the Graph.
+ * (src/nn/onnx/ir.ts) and tracks the shape of the value it makes. `finish()` returns the Graph.
  */
 import {modelError} from '../../core/errors.js'
 import type {NDArray} from '../../core/ndarray.js'

@@ -1,4 +1,4 @@
-/** What a head registry entry provides; see src/backbone/types.ts for the backbone side. */
+/** What a head registry entry provides; see src/nn/registry/backbone.ts for the backbone side. */
 import type {BackboneOutputs, EntryConfig, ParamShapes} from './backbone.js'
 import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
 import type {Ops} from '../ops.js'

@@ -1,5 +1,5 @@
 /**
- * The tfjs executor: interprets the op interface (src/model/ops.ts) eagerly on tf.Tensors with
+ * The tfjs executor: interprets the op interface (src/nn/ops.ts) eagerly on tf.Tensors with
  * PyTorch semantics, so a model written once against Ops<T> gives the official numbers here.
  *
  * Tensors created by the ops are not tracked here: callers run a forward pass inside tf.tidy

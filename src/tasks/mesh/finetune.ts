@@ -1,7 +1,7 @@
 /**
  * The mesh parts of a training run (src/train/run.ts calls these for `finetune --task mesh`, as
  * train_mesh.py): the model (a mesh checkpoint as it is, or a pretrained backbone with a fresh
- * SMPLRegressor and the user's body model), the batches from a mesh data folder (src/mesh/data.ts),
+ * SMPLRegressor and the user's body model), the batches from a mesh data folder (src/tasks/mesh/data.ts),
  * the objective's config and the per-epoch evaluation (MPVE, MPJPE, PA-MPJPE in mm).
  */
 import type {RawConfig} from '../../config/types.js'

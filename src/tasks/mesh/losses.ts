@@ -7,7 +7,7 @@
  *         + lambda_shape·loss_shape + lambda_pose·loss_pose + lambda_norm·loss_norm
  *         (+ lambda_verts·loss_verts, ours; 0 by default as the official objective has no vertex term)
  *
- * The joint terms are the pose losses (src/train/losses.ts) on root-relative kp_3d in mm. loss_pose
+ * The joint terms are the pose losses (src/nn/losses.ts) on root-relative kp_3d in mm. loss_pose
  * compares rotation matrices (L1 or MSE by loss_type): the official code converts the predicted
  * matrices to axis-angle and back with batch_rodrigues, an identity on rotations, so the predicted
  * matrices are used directly. loss_norm is the mean norm of theta per frame; the axis-angle part's
@@ -103,7 +103,7 @@ export interface MeshPrediction<T> {
   verts?: T
 }
 
-/** Ground truth; rotmat from the true theta through axisAngleToRotmat (src/mesh/rotation.ts). */
+/** Ground truth; rotmat from the true theta through axisAngleToRotmat (src/nn/rotation.ts). */
 export interface MeshTarget<T> {
   rotmat: T
   betas: T
