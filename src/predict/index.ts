@@ -1,6 +1,6 @@
 /**
  * `motion predict` as plain functions: check outputs → read keypoints → choose people → load the
- * model (--checkpoint or the bundled one) → pick the engine → run the task (see tasks.ts) → write.
+ * model (--checkpoint or the bundled one) → pick the engine → run the task (see tasks/registry.ts) → write.
  * Every failure is a MotionError; outputs are written only at the end, all-or-nothing.
  */
 import {promises as fsp} from 'node:fs'
@@ -32,7 +32,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   const started = performance.now()
   const task = givenOptions.task ?? 'pose3d'
   const entry = predictTask(task)
-  // Video input (src/video): 2D from the bundled detector; the task itself draws nothing (the video render comes after).
+  // Video input (src/tasks/video): 2D from the bundled detector; the task itself draws nothing (the video render comes after).
   const isVideo = givenOptions.format === undefined && (givenOptions.video !== undefined || (await isVideoInput(givenOptions.input)))
   const videoMod = isVideo ? await import('../tasks/video/predict-video.js') : undefined
   let options = isVideo ? {...givenOptions, render: undefined} : givenOptions

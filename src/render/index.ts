@@ -3,7 +3,7 @@
  *  - `.png`: a contact sheet of N evenly spaced frames; each tile is the 2D input (left) beside the
  *    3D output (right, fixed oblique orthographic view).
  *  - `.gif` / `.webp`: the same pair animated, looping.
- *  - `.html`: an interactive page (three.js inline; see src/viewer), all people on one page.
+ *  - `.html`: an interactive page (three.js inline; see src/render/viewer), all people on one page.
  * Every view is fitted once to the whole sequence, so the figure does not jump between frames.
  * Files are written atomically.
  */

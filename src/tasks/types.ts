@@ -44,14 +44,14 @@ export interface PredictOptions {
   /** Frames shared (and blended) by consecutive windows. */
   overlap?: number
   smooth?: SmoothMethod
-  /** 'rigid': one set of bone lengths per person, fitted over the track (src/data/skeleton-fit.ts). */
+  /** 'rigid': one set of bone lengths per person, fitted over the track (src/core/skeleton-fit.ts). */
   skeleton?: 'raw' | 'rigid'
   /** Frames per second of the source (BVH frame time, one-euro smoothing, animations). */
   fps?: number
   /** Picture of the result: .png contact sheet, .gif / .webp animation. */
   render?: string
   engine?: EngineOptions
-  /** Video input (a video file or a folder of images; see src/video): detector, ffmpeg, --save-2d. */
+  /** Video input (a video file or a folder of images; see src/tasks/video): detector, ffmpeg, --save-2d. */
   video?: VideoInputOptions
   /** Stops the run (Ctrl-C): nothing is written, or what was written is removed. */
   signal?: AbortSignal

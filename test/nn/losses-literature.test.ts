@@ -1,5 +1,5 @@
 /**
- * MixSTE's and the Strided Transformer's training objectives (src/train/losses-literature.ts)
+ * MixSTE's and the Strided Transformer's training objectives (src/nn/losses-literature.ts)
  * against a float64 transcription of the official formulas (MixSTE run.py + common/loss.py;
  * Strided main.py), on tfjs and recorded as ONNX; the weight keys; and both trainers lowering each
  * objective on a fixed batch with the official tiny checkpoints.

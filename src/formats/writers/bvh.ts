@@ -9,7 +9,7 @@
  *  - Hierarchy: the 17 H36M joints plus four zero-offset branch joints (r_hipbone, l_hipbone,
  *    l_clavicle, r_clavicle). A joint's rotation orients only the bone to its single child, so each
  *    of the pelvis's and thorax's three bones gets its own rotation and every bone direction is
- *    reproduced exactly; only bone lengths are replaced by the rigid fit of src/data/skeleton-fit.ts (per-bone median
+ *    reproduced exactly; only bone lengths are replaced by the rigid fit of src/core/skeleton-fit.ts (per-bone median
  *    over the frames).
  *  - Rest pose: T-pose, facing +z, left = +x; legs down, spine up, arms out.
  *  - Rotations: pelvis from the spine direction and the hip axis, thorax from the neck direction and

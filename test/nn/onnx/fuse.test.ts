@@ -1,5 +1,5 @@
 /**
- * Inference fusions (src/model/onnx/fuse.ts): DSTformer's spatial and temporal attention become
+ * Inference fusions (src/nn/onnx/fuse.ts): DSTformer's spatial and temporal attention become
  * com.microsoft MultiHeadAttention with the same outputs; graphs without that pattern, exported
  * bytes stay standard ONNX (session.ts applies the pass to eval graphs only).
  */

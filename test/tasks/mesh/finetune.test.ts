@@ -1,5 +1,5 @@
 /**
- * Mesh finetuning at library level on tfjs: mesh data folders (src/mesh/data.ts) read back what
+ * Mesh finetuning at library level on tfjs: mesh data folders (src/tasks/mesh/data.ts) read back what
  * synth-mesh style clips hold, MeshBatchSource builds MeshLoss targets, and TfjsTrainer steps on the
  * official objective lower it. The config loader leaves the mesh-only lambdas unset, so a loaded
  * config gives the official mesh objective.
