@@ -64,12 +64,13 @@ console.log(JSON.stringify({frames: data.frameCount, task: model.task, shape: p.
   const tsOptions = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022']
   writeFileSync(
     path.join(project, 'good.mts'),
-    `import {predict, type PredictRequest, type Pose3D} from 'motion'
-const request: PredictRequest = {input: 'walk.json', task: 'pose3d', videoSize: [1920, 1080]}
+    `import {predict, predictStream, type PredictRequest, type Pose3D, type StreamSummary} from 'motion'
+const request: PredictRequest = {input: 'walk.json', task: 'pose3d', videoSize: [1920, 1080], skeleton: 'rigid'}
 const result = await predict(request)
 const pose: Pose3D | undefined = result.people[0]?.pose3d
 const joints: 17 | undefined = pose?.shape[1]
-export {joints}
+const summary: StreamSummary = await predictStream({latency: 2, layout: 'coco17'}, ['{"frame": 0, "people": []}'], (line) => console.log(line))
+export {joints, summary}
 `,
   )
   writeFileSync(path.join(project, 'bad.mts'), `import {predict} from 'motion'\nawait predict({input: 3})\n`)
