@@ -11,7 +11,8 @@
 # folders; WORK is where the runs go (default runs/default-video, or runs/default-cmu).
 #
 # Every stage can be stopped (Ctrl-C: the latest checkpoint is saved) and the script run again:
-# a stage whose run folder exists is continued with --resume. POSE_MINUTES / ACTION_MINUTES stop a
+# a stage whose run folder exists is continued with --resume. PRETRAIN_MINUTES / POSE_MINUTES /
+# ACTION_MINUTES stop a
 # stage after that many minutes of wall time (0: run to its epoch limit). NO_BUNDLE=1 skips copying
 # the result into models/.
 set -euo pipefail
@@ -24,6 +25,7 @@ if [ "$CMU_ONLY" = 1 ]; then WORK="${1:-$ROOT/runs/default-cmu}"; else WORK="${1
 MOTION="node $ROOT/bin/run.js"
 # shellcheck source=scripts/default-indexes.sh
 source "$ROOT/scripts/default-indexes.sh"
+PRETRAIN_MINUTES="${PRETRAIN_MINUTES:-0}"
 POSE_MINUTES="${POSE_MINUTES:-0}"
 ACTION_MINUTES="${ACTION_MINUTES:-0}"
 mkdir -p "$WORK"
@@ -55,9 +57,27 @@ else
   LICENCE='CC BY-NC 4.0 (non-commercial use only): trained on Bandai Namco Research Motiondataset-2 (CC BY-NC 4.0) and CMU motion capture'
 fi
 
-# 2. 3D lifting from scratch on video-like views (configs/default/pose3d-video.yaml).
-stage "$POSE_MINUTES" "$WORK/pose3d" pretrain --config "$ROOT/configs/default/pose3d-video.yaml" \
-  --data "$WORK/pose-clips" --eval-limit 0 --engine onnx --seed 0 --checkpoint-every 150
+# 2. 3D lifting. The starting point is the CMU model the previous recipe made (MotionBERT-style
+#    pretraining, then pose3d finetuning, both with orbit cameras on CMU; 2a-2b), or POSE_FROM=DIR
+#    to start from a model you already have. The bundled model started from the previous bundle:
+#      mkdir -p /tmp/prev && for f in config.json model.safetensors; do
+#        git show d008080:models/pose3d/$f > /tmp/prev/$f; done
+#      POSE_FROM=/tmp/prev scripts/train-default-models.sh
+if [ -n "${POSE_FROM:-}" ]; then
+  POSE_START="$POSE_FROM"
+else
+  DATA="$CMU" balanced_index "$WORK/cmu-pose-balanced" "$POSE_REPEATS"
+  stage "$PRETRAIN_MINUTES" "$WORK/pretrain-cmu" pretrain --config "$ROOT/configs/default/pretrain.yaml" \
+    --data "$CMU" --fps 30 --eval-limit 0 --engine onnx --seed 0
+  stage "$PRETRAIN_MINUTES" "$WORK/pose3d-cmu" finetune --task pose3d --from "$WORK/pretrain-cmu" \
+    --config "$ROOT/configs/default/finetune-pose3d.yaml" --data "$WORK/cmu-pose-balanced" --fps 30 \
+    --eval-limit 0 --engine onnx --seed 1
+  POSE_START="$WORK/pose3d-cmu"
+fi
+# 2c. Every layer finetuned on video-like views of CMU (+ Bandai) (configs/default/pose3d-video.yaml).
+stage "$POSE_MINUTES" "$WORK/pose3d" finetune --task pose3d --from "$POSE_START" \
+  --config "$ROOT/configs/default/pose3d-video.yaml" --data "$WORK/pose-clips" --eval-limit 0 \
+  --engine onnx --seed 0 --checkpoint-every 100
 
 # 3. Action head on the pose model's backbone, frozen (features computed once).
 stage "$ACTION_MINUTES" "$WORK/action" finetune --task action --from "$WORK/pose3d" \

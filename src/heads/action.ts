@@ -45,6 +45,7 @@ export const action: HeadEntry<ActionConfig> = {
   outputs: ['logits'],
   exposesRepresentation: false,
   needsRepresentation: true,
+  poolsFramesFirst: true,
   inferConfig(weights, partial) {
     const fc1 = weights.get('fc1.weight') // [hidden, J * R]
     const fc2 = weights.get('fc2.weight') // [classes, hidden]

@@ -585,14 +585,19 @@ async function buildFeatureCache(model: Model, source: BatchSource, settings: Ru
       const out = await engine.run(x)
       const rep = out.representation
       if (!rep) throw modelError(`the ${model.backbone.name} backbone gives no representation to cache`)
-      const per = rep.data.length / indices.length
-      const inPer = batch.input.data.length / indices.length
+      // [N·M, T, J, R], or its frame mean [N·M, 1, J, R] when the head pools frames first;
+      // the stored input then keeps its first frame only, for the head's shape bookkeeping.
+      const pooled = model.head.poolsFramesFirst === true
+      const features = pooled ? frameMean(rep) : rep
+      const input = pooled ? firstFrames(batch.input) : batch.input
+      const per = features.data.length / indices.length
+      const inPer = input.data.length / indices.length
       const tPer = batch.target ? batch.target.data.length / indices.length : 0
-      const repShape = [rep.shape[0]! / indices.length, ...rep.shape.slice(1)]
+      const repShape = [features.shape[0]! / indices.length, ...features.shape.slice(1)]
       indices.forEach((_, k) => {
         samples.push({
-          input: {data: batch.input.data.slice(k * inPer, (k + 1) * inPer), shape: batch.input.shape.slice(1)},
-          features: {data: rep.data.slice(k * per, (k + 1) * per), shape: repShape},
+          input: {data: input.data.slice(k * inPer, (k + 1) * inPer), shape: input.shape.slice(1)},
+          features: {data: features.data.slice(k * per, (k + 1) * per), shape: repShape},
           ...(batch.task === 'action'
             ? {label: batch.labels![k]!}
             : batch.task === 'mesh'
@@ -605,6 +610,30 @@ async function buildFeatureCache(model: Model, source: BatchSource, settings: Ru
     await engine.dispose()
   }
   return {source: new CachedBatchSource(source.task, samples, source.batchSize), engine: engine.summary}
+}
+
+/** [B, T, J, R] → [B, 1, J, R]: the mean over frames. */
+export function frameMean(x: NDArray): NDArray {
+  const [b, t, ...rest] = x.shape as [number, number, ...number[]]
+  const row = rest.reduce((a, d) => a * d, 1)
+  const out = new Float32Array(b * row)
+  for (let i = 0; i < b; i++) {
+    for (let f = 0; f < t; f++) {
+      const src = (i * t + f) * row
+      for (let k = 0; k < row; k++) out[i * row + k] = out[i * row + k]! + x.data[src + k]!
+    }
+    for (let k = 0; k < row; k++) out[i * row + k] = out[i * row + k]! / t
+  }
+  return {data: out, shape: [b, 1, ...rest]}
+}
+
+/** [N, M, T, J, C] → [N, M, 1, J, C]: each person's first frame. */
+function firstFrames(x: NDArray): NDArray {
+  const [n, m, t, ...rest] = x.shape as [number, number, number, ...number[]]
+  const row = rest.reduce((a, d) => a * d, 1)
+  const out = new Float32Array(n * m * row)
+  for (let i = 0; i < n * m; i++) out.set(x.data.subarray(i * t * row, i * t * row + row), i * row)
+  return {data: out, shape: [n, m, 1, ...rest]}
 }
 
 /** Sample k of a batch array [N, ...] → [...]. */

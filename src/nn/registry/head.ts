@@ -32,6 +32,12 @@ export interface HeadEntry<C extends EntryConfig = EntryConfig> {
   readonly exposesRepresentation: boolean
   /** Whether the head reads the backbone's `representation` (so cannot sit on a backbone without one). */
   readonly needsRepresentation: boolean
+  /**
+   * The head's first step after dropout is a mean over frames, so a feature cache (frozen backbone)
+   * may keep each sample's frame mean instead of every frame: 1/T of the memory, and head steps
+   * that do not touch T frames. Dropout then acts on the frame mean.
+   */
+  readonly poolsFramesFirst?: boolean
 
   inferConfig(weights: ParamShapes, partial: RawConfig, backbone: BackboneInfo): C
   expectedParams(config: C, backbone: BackboneInfo): Map<string, number[]>

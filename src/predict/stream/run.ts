@@ -13,6 +13,8 @@ import {loadModel} from '../../model/load.js'
 import type {RawConfig} from '../../config/types.js'
 import type {NDArray} from '../../core/ndarray.js'
 import {predictWildStream} from '../../data/wild.js'
+import {predictWindowedStream} from '../../data/windowed.js'
+import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
 import {wildOptions} from '../../tasks/pose3d/predict.js'
@@ -82,16 +84,22 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
   if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
-  const window = options.window ?? Math.max(latency + 1, Math.min(DEFAULT_STREAM_WINDOW, maxFrames))
+  // A window-normalised model (native config inference.inputNorm 'window') was trained on windows
+  // of its declared length, so the stream looks back that far by default.
+  const windowModel = loaded.inference?.inputNorm === 'window'
+  const defaultWindow = windowModel ? (loaded.inference?.clipLen ?? maxFrames) : DEFAULT_STREAM_WINDOW
+  const window = options.window ?? Math.max(latency + 1, Math.min(defaultWindow, maxFrames))
   if (!Number.isInteger(window) || window < latency + 1 || window > maxFrames) {
     throw inputError(`the stream window (--clip-len ${window}) must be from --latency + 1 (${latency + 1}) to the model's longest clip (${maxFrames})`, {hint: latency >= maxFrames ? `use --latency ${maxFrames - 1} or less` : undefined})
   }
-  const strategy = liftingStrategy(loaded.model, loaded.outputUnits)
+  if (windowModel && options.pixel) throw inputError('--pixel is MotionBERT\'s pixel mode; this model gives root-relative 3D in millimetres', {hint: 'drop --pixel'})
+  const strategy = windowModel ? null : liftingStrategy(loaded.model, loaded.outputUnits)
   const predictOptions = {input: '(stream)', out: '(stream)', pixel: options.pixel, videoSize: options.videoSize, flip: options.flip ?? true, rootrel: options.rootrel}
-  if (options.videoSize && !options.pixel && !strategy) throw inputError('--video-size is only used with --pixel (or by MixSTE / Strided models)', {hint: 'add --pixel, or drop --video-size'})
+  if (options.videoSize && !options.pixel && !strategy && !windowModel) throw inputError('--video-size is only used with --pixel (or by MixSTE / Strided models)', {hint: 'add --pixel, or drop --video-size'})
   if (strategy && !options.videoSize) throw inputError(`the ${loaded.model.backbone.name} model normalises keypoints by the video size`, {hint: 'pass --video-size WIDTHxHEIGHT'})
   const wild = wildOptions({options: predictOptions}, window, inputChannels({loaded}) === 2)
-  const units: PoseUnits = strategy ? strategy.units : wild.mode === 'pixel' ? 'pixels' : 'normalized'
+  const windowUnits = windowModel ? reportedUnits(loaded.outputUnits ?? 'normalized') : null
+  const units: PoseUnits = windowUnits ? windowUnits.units : strategy ? strategy.units : wild.mode === 'pixel' ? 'pixels' : 'normalized'
 
   const engine = await createEngine(loaded.model, {...options.engine, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
@@ -101,6 +109,17 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   }
   // One person's window through predict's own pipeline.
   const liftWindow = async (track: NDArray): Promise<NDArray> => {
+    if (windowUnits) {
+      // [t, 17, 3] one window, scaled to its own box, as predict lifts each of its windows
+      const windowed = predictWindowedStream(track, {clipLen: track.shape[0]!, overlap: 0, flip: wild.flip, noConf: inputChannels({loaded}) === 2}, runModel)
+      for (;;) {
+        const step = await windowed.next()
+        if (!step.done) continue
+        const x3d = step.value.x3d
+        if (windowUnits.scale !== 1) for (let k = 0; k < x3d.data.length; k++) x3d.data[k] = x3d.data[k]! * windowUnits.scale
+        return x3d
+      }
+    }
     const stream = strategy ? predictSequenceStream(strategy, track, {videoSize: options.videoSize!, flip: wild.flip}, runModel) : predictWildStream(track, {...wild, clipLen: track.shape[0]!}, runModel)
     for (;;) {
       const step = await stream.next()
