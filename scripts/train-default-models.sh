@@ -80,7 +80,7 @@ stage "$POSE_MINUTES" "$WORK/pose3d" finetune --task pose3d --from "$POSE_START"
   --engine onnx --seed 0 --checkpoint-every 100
 
 # 3. Action head on the pose model's backbone, frozen (features computed once).
-stage "$ACTION_MINUTES" "$WORK/action" finetune --task action --from "$WORK/pose3d" \
+stage "$ACTION_MINUTES" "$WORK/action" finetune --task action --from "$WORK/pose3d/latest" \
   --config "$ROOT/configs/default/finetune-action-video.yaml" --freeze backbone \
   --data "$WORK/action-clips" --eval-limit 0 --seed 2
 
@@ -105,4 +105,4 @@ for data in "$CMU" ${BANDAI:+"$BANDAI"}; do
   $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static
   $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static --noise
 done
-$MOTION eval --task action --run "$WORK/action" --data "$WORK/action-clips" --split test --fps 30
+$MOTION eval --task action --run "$WORK/action" --data "$WORK/action-clips" --split test --fps 30 --camera static
