@@ -66,7 +66,7 @@ export default class Eval extends BaseCommand {
     const {chooseEvalModel} = await import('../cli/eval-model.js')
     const chosen = await chooseEvalModel({task: flags.task as 'pose3d' | 'action' | 'mesh' | undefined, checkpoint: flags.checkpoint, run: flags.run})
     if (flags.task === 'mesh') return this.evalMesh(flags)
-    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'bone_cv', 'jump_ratio', 'top1', 'top5']
+    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
     const [{loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
       import('../config/load.js'),
@@ -102,8 +102,8 @@ export default class Eval extends BaseCommand {
       this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; static cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; each clip lifted as predict lifts a track (${r.normalisation === 'window' ? 'window-normalised' : 'track crop-scaled'}, ${r.clipLen}-frame windows)`)
       const v = r.video
       const cell = (x: number | null, digits = 1): string => (x === null ? '–' : x.toFixed(digits))
-      const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
-      rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
+      const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'rigid N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.n_mpjpe_rigid), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
+      rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.n_mpjpe_rigid), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
       this.info('errors in mm, root-relative (mean over each action\'s frames; bone CV and jumps: median over clips; jumps = largest step / median step, over the truth\'s):')
       for (const row of rows) this.info(row.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  '))

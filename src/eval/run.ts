@@ -161,7 +161,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
         outputUnits: loaded.outputUnits ?? 'normalized',
         limit: opts.limit,
       })
-      const metrics: Record<string, number> = {p_mpjpe: video.p_mpjpe, n_mpjpe: video.n_mpjpe, bone_cv: video.bone_cv, jump_ratio: video.jump_ratio}
+      const metrics: Record<string, number> = {p_mpjpe: video.p_mpjpe, n_mpjpe: video.n_mpjpe, n_mpjpe_rigid: video.n_mpjpe_rigid, bone_cv: video.bone_cv, jump_ratio: video.jump_ratio}
       if (video.mpjpe !== null) metrics.mpjpe = video.mpjpe
       return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation: loaded.inference?.inputNorm === 'window' ? 'window' : 'crop', clipLen: loaded.inference?.clipLen ?? clipLen, video, metrics}
     } finally {

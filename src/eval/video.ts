@@ -21,7 +21,7 @@ import {sampleVideoView, VIDEO_VIEW_RANGES, type VideoView} from '../data/augmen
 import {NUM_JOINTS} from '../core/h36m.js'
 import type {MotionClip} from '../data/motion3d/clip.js'
 import {resampleFps} from '../data/motion3d/resample.js'
-import {boneLengthCv, jumpRatio, median} from '../core/skeleton-fit.js'
+import {boneLengthCv, jumpRatio, median, rigidSkeleton} from '../core/skeleton-fit.js'
 import {normalizeWindow, predictWildStream, type RunModel} from '../data/wild.js'
 import {clipWindows} from '../data/motion3d/windows.js'
 import {takeFrames} from '../data/motion3d/resample.js'
@@ -65,6 +65,8 @@ export interface VideoEvalRow {
   /** mm; null for models whose output has no metric scale. */
   mpjpe: number | null
   p_mpjpe: number
+  /** N-MPJPE (mm) of the same output after --skeleton rigid's fit (constant bone lengths). */
+  n_mpjpe_rigid: number
   n_mpjpe: number
   /** Median over the action's clips. */
   bone_cv: number
@@ -78,6 +80,8 @@ export interface VideoEvalResult {
   mpjpe: number | null
   p_mpjpe: number
   n_mpjpe: number
+  /** N-MPJPE after --skeleton rigid's fit; docs/default-models.md compares it with n_mpjpe. */
+  n_mpjpe_rigid: number
   /** Median over all clips. */
   bone_cv: number
   jump_ratio: number
@@ -93,7 +97,7 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
   const chosen = evalIndices(clips.length, opts.limit).map((i) => clips[i]!)
   const rng = new Rng(opts.cameraSeed)
   const toMm = opts.outputUnits === 'metres' ? 1000 : opts.outputUnits === 'millimetres' ? 1 : null
-  const byAction = new Map<string, {mpjpe: number[]; p: number[]; n: number[]; cv: number[]; jump: number[]; clips: number}>()
+  const byAction = new Map<string, {mpjpe: number[]; p: number[]; n: number[]; nRigid: number[]; cv: number[]; jump: number[]; clips: number}>()
   const allCv: number[] = []
   const allJump: number[] = []
   for (const clip of chosen) {
@@ -105,7 +109,7 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
     const g = rootRelative({data: view.camera.data, shape: [T, NUM_JOINTS, 3]})
     const action = clip.action ?? '(all)'
     let row = byAction.get(action)
-    if (!row) byAction.set(action, (row = {mpjpe: [], p: [], n: [], cv: [], jump: [], clips: 0}))
+    if (!row) byAction.set(action, (row = {mpjpe: [], p: [], n: [], nRigid: [], cv: [], jump: [], clips: 0}))
     row.clips++
     if (toMm !== null) {
       const scaled = {data: Float64Array.from(p.data, (v) => v * toMm), shape: p.shape}
@@ -113,6 +117,7 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
     }
     row.p.push(...pMpjpe(p, g).perFrame)
     row.n.push(...nMpjpe(p, g).perFrame)
+    row.nRigid.push(...nMpjpe(rootRelative({data: rigidSkeleton(pred).data, shape: [T, NUM_JOINTS, 3]}), g).perFrame)
     const cv = boneLengthCv(pred)
     const jump = jumpRatio(pred) / jumpRatio(view.camera)
     row.cv.push(cv)
@@ -129,6 +134,7 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
       mpjpe: toMm === null ? null : mean(r.mpjpe),
       p_mpjpe: mean(r.p),
       n_mpjpe: mean(r.n),
+      n_mpjpe_rigid: mean(r.nRigid),
       bone_cv: median(r.cv),
       jump_ratio: median(r.jump),
     }))
@@ -137,6 +143,7 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
     mpjpe: toMm === null ? null : mean(perAction.map((r) => r.mpjpe!)),
     p_mpjpe: mean(perAction.map((r) => r.p_mpjpe)),
     n_mpjpe: mean(perAction.map((r) => r.n_mpjpe)),
+    n_mpjpe_rigid: mean(perAction.map((r) => r.n_mpjpe_rigid)),
     bone_cv: median(allCv),
     jump_ratio: median(allJump),
     jump_ratio_max: allJump.length ? Math.max(...allJump) : 0,

@@ -90,12 +90,16 @@ test('eval --camera static: per-action N-MPJPE, bone CV and seam jumps for windo
   const data = path.join(dataDir, 'cmu-mocap-h36m17')
   const r = await runCli(['eval', '--task', 'pose3d', '--checkpoint', model, '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '3', '--json'])
   assert.equal(r.code, 0, r.stderr)
-  const json = JSON.parse(r.stdout) as {video: {clips: number; n_mpjpe: number; mpjpe: number | null; bone_cv: number; jump_ratio: number; perAction: {action: string}[]}; normalisation: string}
+  const json = JSON.parse(r.stdout) as {video: {clips: number; n_mpjpe: number; n_mpjpe_rigid: number; mpjpe: number | null; bone_cv: number; jump_ratio: number; perAction: {action: string; n_mpjpe_rigid: number}[]}; normalisation: string}
   assert.equal(json.video.clips, 3)
   assert.equal(json.normalisation, 'window')
   assert.ok(json.video.n_mpjpe > 0 && Number.isFinite(json.video.n_mpjpe))
   assert.ok(json.video.mpjpe !== null) // metres: MPJPE in mm is defined
   assert.ok(json.video.bone_cv > 0 && json.video.jump_ratio > 0)
+  // --skeleton rigid's fit is scored too: finite, and not the same number as the raw output's
+  assert.ok(Number.isFinite(json.video.n_mpjpe_rigid) && json.video.n_mpjpe_rigid > 0)
+  assert.notEqual(json.video.n_mpjpe_rigid, json.video.n_mpjpe)
+  assert.ok(json.video.perAction.every((a) => Number.isFinite(a.n_mpjpe_rigid)))
   // The official checkpoint: infer_wild's pipeline, normalised units (no MPJPE in mm).
   const official = await runCli(['eval', '--task', 'pose3d', '--checkpoint', DSTFORMER, '--config', path.join(repoRoot, 'configs', 'test', 'tiny.yaml'), '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '2', '--json'])
   assert.equal(official.code, 0, official.stderr)
