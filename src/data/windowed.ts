@@ -5,7 +5,8 @@
  *      the last frame (a track shorter than a window is one short window);
  *   2. each window scaled to its own box (normalizeWindow), so how far a person travels through the
  *      frame over the whole track does not shrink them in the input;
- *   3. the model on the window, and with flip on also on its mirror image, the two averaged;
+ *   3. the model on the window, and with flip on also on its mirror image, the two averaged (up to
+ *      WINDOWS_PER_CALL windows and their mirrors in one model call);
  *   4. root-relative output in the model's units (metres for the bundled model), the windows
  *      cross-faded with linear ramps over the shared frames, so window boundaries do not show.
  *
@@ -58,53 +59,68 @@ export function planOverlappedWindows(frames: number, clipLen: number, overlap: 
   return windows
 }
 
+/** Windows per model call: one call per window costs ~30 ms of onnxruntime overhead on 2 cores. */
+export const WINDOWS_PER_CALL = 16
+
 export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedOptions, runModel: RunModel): AsyncGenerator<WildProgress, WindowedResult, void> {
   const T = keypoints.shape[0]!
   const windows = planOverlappedWindows(T, opts.clipLen, opts.overlap)
   const channels = opts.noConf ? 2 : 3
-  const batchSize = opts.flip ? 2 : 1
+  const views = opts.flip ? 2 : 1 // each window, and with flip its mirror image
   const x3d = new Float32Array(T * ROW)
   const weightSum = new Float32Array(T)
   let finalized = 0
-  for (const [i, {start, end}] of windows.entries()) {
-    const t = end - start
-    // [t, 17, 3] this window's own normalisation
-    const normalized = normalizeWindow({data: keypoints.data.subarray(start * ROW, end * ROW), shape: [t, NUM_JOINTS, 3]})
-    const batch = new Float32Array(batchSize * t * NUM_JOINTS * channels) // [B, t, 17, C]
-    for (let k = 0; k < t * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[k * channels + c] = normalized.data[k * 3 + c]!
-    if (opts.flip) flipInto(batch, 0, batch, t * NUM_JOINTS * channels, t, channels)
-    const out = await runModel({data: batch, shape: [batchSize, t, NUM_JOINTS, channels]})
-    if (out.shape.join() !== [batchSize, t, NUM_JOINTS, 3].join()) {
-      throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${batchSize}, ${t}, 17, ${channels}]; expected [${batchSize}, ${t}, 17, 3]`)
+  // Every window has the same length t (the track's, when it is shorter than a window).
+  const t = windows[0]!.end - windows[0]!.start
+  const inSize = t * NUM_JOINTS * channels
+  const outSize = t * ROW
+  for (let first = 0; first < windows.length; first += WINDOWS_PER_CALL) {
+    const chunk = windows.slice(first, first + WINDOWS_PER_CALL)
+    const B = chunk.length * views
+    const batch = new Float32Array(B * inSize) // [B, t, 17, C]: window k at k·views, its mirror next
+    chunk.forEach(({start, end}, k) => {
+      // [t, 17, 3] this window's own normalisation
+      const normalized = normalizeWindow({data: keypoints.data.subarray(start * ROW, end * ROW), shape: [t, NUM_JOINTS, 3]})
+      const base = k * views * inSize
+      for (let i = 0; i < t * NUM_JOINTS; i++) for (let c = 0; c < channels; c++) batch[base + i * channels + c] = normalized.data[i * 3 + c]!
+      if (opts.flip) flipInto(batch, base, batch, base + inSize, t, channels)
+    })
+    const out = await runModel({data: batch, shape: [B, t, NUM_JOINTS, channels]})
+    if (out.shape.join() !== [B, t, NUM_JOINTS, 3].join()) {
+      throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${B}, ${t}, 17, ${channels}]; expected [${B}, ${t}, 17, 3]`)
     }
-    const pred = out.data.slice(0, t * ROW) // [t, 17, 3]
-    if (opts.flip) {
-      const back = new Float32Array(t * ROW)
-      flipInto(out.data, t * ROW, back, 0, t, 3)
-      for (let k = 0; k < pred.length; k++) pred[k] = (pred[k]! + back[k]!) / 2
-    }
-    const first = i === 0
-    const last = i === windows.length - 1
-    const ramp = opts.overlap + 1
-    for (let f = 0; f < t; f++) {
-      const w = Math.min(1, first ? 1 : (f + 1) / ramp, last ? 1 : (t - f) / ramp)
-      const frame = start + f
-      weightSum[frame] = weightSum[frame]! + w
-      for (let j = 0; j < NUM_JOINTS; j++) {
-        for (let c = 0; c < 3; c++) {
-          const k = j * 3 + c
-          const v = pred[f * ROW + k]! - pred[f * ROW + ROOT * 3 + c]!
-          x3d[frame * ROW + k] = x3d[frame * ROW + k]! + w * v
+    for (const [k, {start}] of chunk.entries()) {
+      const i = first + k
+      const base = k * views * outSize
+      const pred = out.data.slice(base, base + outSize) // [t, 17, 3]
+      if (opts.flip) {
+        const back = new Float32Array(outSize)
+        flipInto(out.data, base + outSize, back, 0, t, 3)
+        for (let m = 0; m < pred.length; m++) pred[m] = (pred[m]! + back[m]!) / 2
+      }
+      const isFirst = i === 0
+      const isLast = i === windows.length - 1
+      const ramp = opts.overlap + 1
+      for (let f = 0; f < t; f++) {
+        const w = Math.min(1, isFirst ? 1 : (f + 1) / ramp, isLast ? 1 : (t - f) / ramp)
+        const frame = start + f
+        weightSum[frame] = weightSum[frame]! + w
+        for (let j = 0; j < NUM_JOINTS; j++) {
+          for (let c = 0; c < 3; c++) {
+            const m = j * 3 + c
+            const v = pred[f * ROW + m]! - pred[f * ROW + ROOT * 3 + c]!
+            x3d[frame * ROW + m] = x3d[frame * ROW + m]! + w * v
+          }
         }
       }
+      const upTo = isLast ? T : windows[i + 1]!.start
+      for (let f = finalized; f < upTo; f++) {
+        const w = weightSum[f]!
+        if (w !== 1 && w > 0) for (let m = 0; m < ROW; m++) x3d[f * ROW + m] = x3d[f * ROW + m]! / w
+      }
+      finalized = Math.max(finalized, upTo)
+      yield {window: i, windows: windows.length, start, end: start + t, finalized}
     }
-    const upTo = last ? T : windows[i + 1]!.start
-    for (let f = finalized; f < upTo; f++) {
-      const w = weightSum[f]!
-      if (w !== 1 && w > 0) for (let k = 0; k < ROW; k++) x3d[f * ROW + k] = x3d[f * ROW + k]! / w
-    }
-    finalized = Math.max(finalized, upTo)
-    yield {window: i, windows: windows.length, start, end, finalized}
   }
   return {x3d: {data: x3d, shape: [T, NUM_JOINTS, 3]}}
 }

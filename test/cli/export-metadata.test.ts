@@ -14,7 +14,7 @@ test('export of the bundled action model carries its class names and --video-siz
   const out = path.join(tmp, 'action.onnx')
   const r = await runCli(['export', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--out', out])
   assert.equal(r.code, 0, r.stderr)
-  assert.match(r.stdout, /classes \(metadata motion\.classes\): basketball, jumping, running, soccer, walking/)
+  assert.match(r.stdout, /classes \(metadata motion\.classes\): basketball, jumping, raise-up-both-hands, raise-up-left-hand, raise-up-right-hand, running, soccer, walk-turn-left, walk-turn-right, walking, wave-both-hands, wave-left-hand, wave-right-hand/)
   const meta = readOnnxMetadata(new Uint8Array(readFileSync(out)))
   assert.deepEqual(JSON.parse(meta['motion.classes']!), JSON.parse(readFileSync(path.join(repoRoot, 'models', 'action', 'classes.json'), 'utf8')))
   assert.match(meta['motion.input_normalisation']!, /--video-size/)

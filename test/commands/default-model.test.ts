@@ -22,8 +22,8 @@ after(() => rmSync(tmp, {recursive: true, force: true}))
 const example = path.join(repoRoot, 'examples', 'walking.alphapose.json')
 const realFile = path.join(dataDir, 'alphapose-real', 'alphapose-results.json')
 const cmu = path.join(dataDir, 'cmu-mocap-h36m17')
-const evalConfig = path.join(repoRoot, 'configs', 'default', 'eval.yaml')
-const CLASSES = ['basketball', 'jumping', 'running', 'soccer', 'walking']
+const CLASSES = JSON.parse(readFileSync(path.join(repoRoot, 'models', 'action', 'classes.json'), 'utf8')) as string[]
+const bandai = path.join(dataDir, 'bandai2-h36m17')
 // Use the repository's models/ even if the environment points elsewhere.
 const env = {MOTION_MODELS: path.join(repoRoot, 'models')}
 
@@ -60,10 +60,14 @@ describe('motion predict with the bundled pose3d model', {concurrency: 2}, () =>
     const inputFrames = (JSON.parse(readFileSync(example, 'utf8')) as unknown[]).length
     assert.deepEqual(x.shape, [inputFrames, 17, 3])
     assert.ok(x.data.every(Number.isFinite), 'non-finite output')
-    // A lifted person keeps its bones. The output is in normalised image units, so its size follows
-    // the person's distance (this one walks from 7.4 m to 4 m away): each limb is compared with the
-    // frame's whole skeleton, and that share must stay near-constant over the clip.
+    // A lifted person keeps its bones, in mm (the bundled model is metric), although this one walks
+    // from 7.4 m to 4 m away: each limb's share of the frame's skeleton stays near-constant, and
+    // the thighs have an adult's length.
     const bones = boneLengths(x.data, inputFrames)
+    for (const b of [1, 4]) {
+      const meanMm = bones.reduce((a, row) => a + row[b]!, 0) / bones.length
+      assert.ok(meanMm > 300 && meanMm < 600, `thigh ${b + 1}: ${meanMm.toFixed(0)} mm`)
+    }
     const LIMBS = [1, 2, 4, 5, 11, 12, 14, 15] // thighs, shins, upper arms, forearms (index = joint - 1)
     for (const b of LIMBS) {
       const shares = bones.map((row) => row[b]! / row.reduce((a, v) => a + v, 0))
@@ -133,39 +137,55 @@ describe('motion predict --task action with the bundled action model', {concurre
   })
 })
 
-describe('accuracy regression: motion eval on a slice of the CMU test split', {concurrency: 2}, () => {
-  test('pose3d: N-MPJPE and P-MPJPE with exact 2D from the evaluation cameras', async () => {
+describe('accuracy regression: motion eval --camera static on slices of the test splits', {concurrency: 2}, () => {
+  test('pose3d: N-MPJPE, steady bones and no seams on CMU test clips', async () => {
     const r = await runCli(
-      ['eval', '--checkpoint', path.join(repoRoot, 'models', 'pose3d'), '--config', evalConfig, '--data', cmu, '--split', 'test', '--fps', '30', '--limit', '12', '--json', '--fail-above', 'n_mpjpe=80', '--fail-above', 'p_mpjpe=70'],
+      ['eval', '--checkpoint', path.join(repoRoot, 'models', 'pose3d'), '--data', cmu, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '8', '--json', '--fail-above', 'n_mpjpe=80', '--fail-above', 'bone_cv=0.08', '--fail-above', 'jump_ratio=2'],
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    const json = JSON.parse(r.stdout) as {metrics: {n_mpjpe: number; p_mpjpe: number}}
-    // The bundled model scores N-MPJPE 62.0 / P-MPJPE 51.2 on this slice (59.9 / 46.4 on the whole split).
-    assert.ok(json.metrics.n_mpjpe > 0 && json.metrics.n_mpjpe < 80)
+    const json = JSON.parse(r.stdout) as {normalisation: string; metrics: {n_mpjpe: number; n_mpjpe_rigid: number; bone_cv: number; jump_ratio: number}}
+    // The bundled model: N-MPJPE 61.9, bone CV 0.012, seam jumps 1.23 on the whole split (docs/default-models.md).
+    assert.equal(json.normalisation, 'window')
+    assert.ok(json.metrics.n_mpjpe > 0 && json.metrics.n_mpjpe < 80, `N-MPJPE ${json.metrics.n_mpjpe}`)
+    assert.ok(json.metrics.bone_cv < 0.08 && json.metrics.jump_ratio < 2)
+    // --skeleton rigid costs at most 2% of N-MPJPE
+    assert.ok(json.metrics.n_mpjpe_rigid < json.metrics.n_mpjpe * 1.02, `rigid ${json.metrics.n_mpjpe_rigid} vs ${json.metrics.n_mpjpe}`)
   })
 
-  test('action: top-1 on 2-second windows of the 5 classes', async () => {
-    // The 5-class view of the data, as scripts/train-default-models.sh makes it (test clips only).
-    const folder = path.join(tmp, 'cmu-5')
+  test('action: top-1 on 2-second windows of the 13 classes, left told from right', async () => {
+    // Two test clips of each class, labelled as scripts/default-indexes.sh labels them.
+    const folder = path.join(tmp, 'actions-13')
     mkdirSync(folder)
-    symlinkSync(path.join(cmu, 'test'), path.join(folder, 'test'))
-    const index = JSON.parse(readFileSync(path.join(cmu, 'index.json'), 'utf8')) as {clips: {action: string; split: string}[]}
-    const rename: Record<string, string> = {walking_extra: 'walking'}
-    const clips = index.clips.filter((c) => c.split === 'test').map((c) => ({...c, action: rename[c.action] ?? c.action})).filter((c) => CLASSES.includes(c.action))
-    writeFileSync(path.join(folder, 'index.json'), JSON.stringify({...index, clips}))
+    symlinkSync(cmu, path.join(folder, 'cmu'))
+    symlinkSync(bandai, path.join(folder, 'bandai'))
+    const rename: Record<string, string> = {walking_extra: 'walking', walk: 'walking', run: 'running'}
+    const clips: object[] = []
+    for (const [name, dir] of [['cmu', cmu], ['bandai', bandai]] as const) {
+      const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as {fps?: number; clips: {action: string; split: string; file: string; fps?: number}[]}
+      for (const c of index.clips.filter((c) => c.split === 'test')) {
+        const action = rename[c.action] ?? c.action
+        if (!CLASSES.includes(action) || clips.filter((x) => (x as {action: string}).action === action).length >= 2) continue
+        clips.push({...c, action, file: `${name}/${c.file}`, fps: c.fps ?? index.fps})
+      }
+    }
+    writeFileSync(path.join(folder, 'index.json'), JSON.stringify({name: 'actions-13 slice', units: 'millimetres', up_axis: 'y', clips}))
     const r = await runCli(
-      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--config', evalConfig, '--data', folder, '--split', 'test', '--fps', '30', '--limit', '24', '--json', '--fail-below', 'top1=80'],
+      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--data', folder, '--split', 'test', '--fps', '30', '--camera', 'static', '--json', '--fail-below', 'top1=50'],
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const json = JSON.parse(r.stdout) as {metrics: {top1: number}; action: {samples: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
-    assert.ok(json.metrics.top1 >= 80, 'the bundled model scores 95.8% on this slice (97.0% on all 33 windows)')
+    assert.ok(json.metrics.top1 >= 50, `top-1 ${json.metrics.top1}% (72.2% on all 1,054 test windows)`)
     // The per-class breakdown adds up to the overall top-1, in the model's class order.
     assert.deepEqual(json.action.perClass.map((c) => c.class), CLASSES)
     assert.equal(json.action.perClass.reduce((s, c) => s + c.samples, 0), json.action.samples)
     const correct = json.action.perClass.reduce((s, c) => s + c.correct, 0)
     assert.ok(Math.abs((100 * correct) / json.action.samples - json.metrics.top1) < 1e-9)
     assert.deepEqual(json.action.confusion.map((row, i) => row[i]), json.action.perClass.map((c) => c.correct))
+    // Left from right: a wave of the left hand is taken for one of the right hand less often than for itself.
+    const at = (c: string): number => CLASSES.indexOf(c)
+    const wave = json.action.confusion[at('wave-left-hand')]!
+    assert.ok(wave[at('wave-left-hand')]! > wave[at('wave-right-hand')]!, `wave-left-hand row ${wave.join(' ')}`)
   })
 })

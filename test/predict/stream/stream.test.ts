@@ -136,12 +136,17 @@ test('runStream in-process on the bundled model: one line per frame in order, an
   const frames = parsed.filter((p) => p.frame !== undefined)
   assert.deepEqual(frames.map((p) => p.frame), Array.from({length: 30}, (_, i) => i))
   for (const p of frames) {
-    assert.equal(p.units, 'normalized')
+    assert.equal(p.units, 'mm') // the bundled model is metric (config.json outputUnits metres)
     assert.equal(p.people!.length, 1)
     assert.equal(p.people![0]!.pose3d.length, 17)
     assert.ok(p.people![0]!.pose3d.flat().every(Number.isFinite))
+    // root-relative mm: a right thigh (hip → knee) of an adult's length
+    const [hip, knee] = [p.people![0]!.pose3d[1]!, p.people![0]!.pose3d[2]!]
+    const thigh = Math.hypot(hip[0]! - knee[0]!, hip[1]! - knee[1]!, hip[2]! - knee[2]!)
+    assert.ok(thigh > 250 && thigh < 650, `thigh ${thigh} mm`)
   }
-  assert.deepEqual({frames: summary.frames, errors: summary.errors, people: summary.people, window: summary.window, latency: summary.latency}, {frames: 30, errors: 1, people: ['0'], window: 27, latency: 3})
+  // A window-normalised model looks back its declared clip length (60 frames) by default.
+  assert.deepEqual({frames: summary.frames, errors: summary.errors, people: summary.people, window: summary.window, latency: summary.latency}, {frames: 30, errors: 1, people: ['0'], window: 60, latency: 3})
 })
 
 test('motion predict --stream (subprocess): frames on stdin are answered line by line before stdin closes, and EOF exits 0', async () => {
