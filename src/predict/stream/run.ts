@@ -13,13 +13,13 @@ import {loadModel} from '../../model/load.js'
 import type {RawConfig} from '../../config/types.js'
 import type {NDArray} from '../../core/ndarray.js'
 import {predictWildStream} from '../../data/wild.js'
-import {predictWindowedStream} from '../../data/windowed.js'
+import {liftWindowBatch, predictWindowedStream} from '../../data/windowed.js'
 import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
 import {wildOptions} from '../../tasks/pose3d/predict.js'
 import {inputChannels, modelMaxFrames} from '../../tasks/registry.js'
-import {type LiftWindow, StreamLifter, type StreamOutputFrame} from './lifter.js'
+import {type LiftWindow, type LiftWindows, StreamLifter, type StreamOutputFrame} from './lifter.js'
 import {parseFrameLine, StreamLineError, type StreamFrame, type StreamLayout} from './messages.js'
 
 export interface StreamOptions {
@@ -67,6 +67,8 @@ export interface StreamHooks {
 export interface StreamModel {
   info: StreamInfo
   liftWindow: LiftWindow
+  /** Every window of a push in one model call per window length (window-normalised models); absent: one call per window. */
+  liftWindows?: LiftWindows
   /** Errors that skip one person in one frame (too few confident keypoints in the window). */
   isPersonError: (err: unknown) => boolean
   dispose(): Promise<void>
@@ -74,6 +76,9 @@ export interface StreamModel {
 
 /** Default window of the stream: short, so each frame costs little (the trade-off is in docs/streaming.md). */
 export const DEFAULT_STREAM_WINDOW = 27
+
+/** onnxruntime threads of the stream's engine unless --threads says otherwise. */
+export const STREAM_THREADS = 1
 
 /** Loads and checks the model as predict does, and returns the function that lifts one person's window. */
 export async function openStreamModel(options: StreamOptions): Promise<StreamModel> {
@@ -101,7 +106,10 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const windowUnits = windowModel ? reportedUnits(loaded.outputUnits ?? 'normalized') : null
   const units: PoseUnits = windowUnits ? windowUnits.units : strategy ? strategy.units : wild.mode === 'pixel' ? 'pixels' : 'normalized'
 
-  const engine = await createEngine(loaded.model, {...options.engine, file: '(stream)'})
+  // One thread by default: a stream's model calls are small (one window per person), and on a
+  // shared machine a second onnxruntime thread waits for a core more than it helps (measured in
+  // docs/benchmarks.md); --threads overrides.
+  const engine = await createEngine(loaded.model, {...options.engine, threads: options.engine?.threads ?? STREAM_THREADS, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
     const pose = (await engine.run(batch)).pose3d
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
@@ -126,6 +134,26 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
       if (step.done) return step.value.x3d
     }
   }
+  const scaleInPlace = (x3d: NDArray): NDArray => {
+    if (windowUnits && windowUnits.scale !== 1) for (let k = 0; k < x3d.data.length; k++) x3d.data[k] = x3d.data[k]! * windowUnits.scale
+    return x3d
+  }
+  // Window models: all windows of the same length (every person of a frame) in one model call.
+  const liftWindows: LiftWindows | undefined = windowUnits
+    ? async (tracks) => {
+        const results: Array<NDArray | {error: unknown}> = new Array(tracks.length)
+        const byLength = new Map<number, number[]>()
+        for (const [i, track] of tracks.entries()) byLength.set(track.shape[0]!, [...(byLength.get(track.shape[0]!) ?? []), i])
+        for (const indices of byLength.values()) {
+          const lifted = await liftWindowBatch(indices.map((i) => tracks[i]!), {flip: wild.flip, noConf: inputChannels({loaded}) === 2}, runModel)
+          for (const [k, i] of indices.entries()) {
+            const r = lifted[k]!
+            results[i] = 'data' in r ? scaleInPlace(r) : r
+          }
+        }
+        return results
+      }
+    : undefined
   // Warm-up: the first model call builds the engine's session (seconds on a busy machine); do it
   // now, so the first frames are not held up by it. A standing figure, every joint confident.
   const warm = new Float32Array(window * 51)
@@ -137,6 +165,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   return {
     info: {units, window, latency, model: options.checkpoint === undefined ? 'bundled models/pose3d' : loaded.source.path, engine: engine.summary},
     liftWindow,
+    liftWindows,
     isPersonError: (err) => isMotionError(err) && err.kind === 'dataQuality',
     dispose: () => engine.dispose(),
   }
@@ -147,8 +176,7 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
   const model = await openStreamModel(options)
   const {info} = model
   const {units, latency, window} = info
-  const liftWindow = model.liftWindow
-  const lifter = new StreamLifter({latency, window, liftWindow, isPersonError: model.isPersonError})
+  const lifter = new StreamLifter({latency, window, liftWindow: model.liftWindow, liftWindows: model.liftWindows, isPersonError: model.isPersonError})
   const decimals = units === 'normalized' ? 5 : 2
   const seen = new Set<string>()
   let frames = 0
