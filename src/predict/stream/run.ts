@@ -74,7 +74,7 @@ export interface StreamModel {
   dispose(): Promise<void>
 }
 
-/** Default window of the stream: short, so each frame costs little (the trade-off is in docs/streaming.md). */
+/** Default window of the stream, for every model: short, so each frame costs little (the trade-off is measured in docs/streaming.md). */
 export const DEFAULT_STREAM_WINDOW = 27
 
 /** onnxruntime threads of the stream's engine unless --threads says otherwise. */
@@ -89,11 +89,11 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
   if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
-  // A window-normalised model (native config inference.inputNorm 'window') was trained on windows
-  // of its declared length, so the stream looks back that far by default.
+  // A window-normalised model (native config inference.inputNorm 'window') scales each window to
+  // its own box. The stream's default window is DEFAULT_STREAM_WINDOW for it too, not the model's
+  // training clip (60): 2.5x less work per frame for 0.5-1.4 mm N-MPJPE (docs/streaming.md).
   const windowModel = loaded.inference?.inputNorm === 'window'
-  const defaultWindow = windowModel ? (loaded.inference?.clipLen ?? maxFrames) : DEFAULT_STREAM_WINDOW
-  const window = options.window ?? Math.max(latency + 1, Math.min(defaultWindow, maxFrames))
+  const window = options.window ?? Math.max(latency + 1, Math.min(DEFAULT_STREAM_WINDOW, maxFrames))
   if (!Number.isInteger(window) || window < latency + 1 || window > maxFrames) {
     throw inputError(`the stream window (--clip-len ${window}) must be from --latency + 1 (${latency + 1}) to the model's longest clip (${maxFrames})`, {hint: latency >= maxFrames ? `use --latency ${maxFrames - 1} or less` : undefined})
   }
@@ -174,6 +174,19 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
 /** Runs the stream until `lines` ends; each output line (no newline) goes to `write`, in order. */
 export async function runStream(options: StreamOptions, lines: AsyncIterable<string> | Iterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
   const model = await openStreamModel(options)
+  try {
+    return await runStreamOn(model, options.layout ?? 'auto', lines, write, hooks)
+  } finally {
+    await model.dispose()
+  }
+}
+
+/**
+ * One stream on a model that is already open (`motion serve` shares one model between its
+ * connections): its own people and history, lines in, lines out, the summary at the end. The
+ * model is not disposed.
+ */
+export async function runStreamOn(model: StreamModel, layout: StreamLayout, lines: AsyncIterable<string> | Iterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
   const {info} = model
   const {units, latency, window} = info
   const lifter = new StreamLifter({latency, window, liftWindow: model.liftWindow, liftWindows: model.liftWindows, isPersonError: model.isPersonError})
@@ -202,7 +215,7 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
         const line = raw.trim()
         if (line === '') continue
         try {
-          const frame = parseFrameLine(line, previous, options.layout ?? 'auto')
+          const frame = parseFrameLine(line, previous, layout)
           previous = frame.frame
           for (const p of frame.people) seen.add(p.id)
           parsed.push(frame)
@@ -217,7 +230,6 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
     await emit(await lifter.finish())
   } finally {
     backlog.stop()
-    await model.dispose()
   }
   return {...info, frames, errors, people: [...seen]}
 }
