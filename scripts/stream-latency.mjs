@@ -18,7 +18,7 @@ import os from 'node:os'
 import {alphaposeToFrames} from './alphapose-to-ndjson.mjs'
 
 /** The standard runs: the stream's defaults, the flip trade-off, some look-ahead, and two threads. */
-const RUNS = [['--latency', '0'], ['--latency', '0', '--flip'], ['--latency', '4'], ['--latency', '0', '--threads', '2']]
+const RUNS = [['--latency', '0'], ['--latency', '0', '--no-flip'], ['--latency', '4'], ['--latency', '0', '--threads', '2']]
 const TARGET_P95_MS = 100
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
