@@ -21,7 +21,7 @@ export const engineFlags = {
     helpGroup: 'ENGINE',
   }),
   threads: Flags.integer({
-    description: 'CPU threads for the onnx engine (default: all cores).',
+    description: 'CPU threads for the onnx engine (default: all cores; 1 with predict --stream).',
     min: 1,
     helpGroup: 'ENGINE',
   }),

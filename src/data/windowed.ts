@@ -124,3 +124,63 @@ export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedO
   }
   return {x3d: {data: x3d, shape: [T, NUM_JOINTS, 3]}}
 }
+
+/**
+ * Several single windows (each `[t, 17, 3]`, all the same t) through a window-normalised model in
+ * one call: each scaled to its own box, with flip their mirror images in the same batch
+ * ([2n, t, 17, C]: the n windows, then their n mirrors). Returns each window's root-relative 3D in
+ * the model's units, exactly as predictWindowedStream lifts a track of one window. Used by the
+ * stream to answer every person of a frame with one model call.
+ */
+export async function liftWindowBatch(given: readonly NDArray[], opts: Omit<WindowedOptions, 'clipLen' | 'overlap'>, runModel: RunModel): Promise<Array<NDArray | {error: unknown}>> {
+  if (given.length === 0) return []
+  const t = given[0]!.shape[0]!
+  if (given.some((w) => w.shape[0] !== t)) throw new RangeError('liftWindowBatch: every window must have the same length')
+  // a window that cannot be normalised (too few confident keypoints) fails alone
+  const results: Array<NDArray | {error: unknown}> = []
+  const normalizedWindows: NDArray[] = []
+  const slots: number[] = []
+  for (const w of given) {
+    try {
+      normalizedWindows.push(normalizeWindow(w))
+      slots.push(results.length)
+      results.push({error: undefined})
+    } catch (error) {
+      results.push({error})
+    }
+  }
+  const n = normalizedWindows.length
+  if (n === 0) return results
+  const channels = opts.noConf ? 2 : 3
+  const block = t * NUM_JOINTS * channels
+  const batchSize = opts.flip ? 2 * n : n
+  const batch = new Float32Array(batchSize * block) // [B, t, 17, C]
+  for (const [i, normalized] of normalizedWindows.entries()) {
+    for (let k = 0; k < t * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[i * block + k * channels + c] = normalized.data[k * 3 + c]!
+    if (opts.flip) flipInto(batch, i * block, batch, (n + i) * block, t, channels)
+  }
+  const out = await runModel({data: batch, shape: [batchSize, t, NUM_JOINTS, channels]})
+  if (out.shape.join() !== [batchSize, t, NUM_JOINTS, 3].join()) {
+    throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${batchSize}, ${t}, 17, ${channels}]; expected [${batchSize}, ${t}, 17, 3]`)
+  }
+  const size = t * ROW
+  for (let i = 0; i < n; i++) {
+    const pred = out.data.slice(i * size, (i + 1) * size)
+    if (opts.flip) {
+      const back = new Float32Array(size)
+      flipInto(out.data, (n + i) * size, back, 0, t, 3)
+      for (let k = 0; k < size; k++) pred[k] = (pred[k]! + back[k]!) / 2
+    }
+    for (let f = 0; f < t; f++) {
+      const r = f * ROW + ROOT * 3
+      const [rx, ry, rz] = [pred[r]!, pred[r + 1]!, pred[r + 2]!]
+      for (let j = 0; j < NUM_JOINTS; j++) {
+        pred[f * ROW + j * 3] = pred[f * ROW + j * 3]! - rx
+        pred[f * ROW + j * 3 + 1] = pred[f * ROW + j * 3 + 1]! - ry
+        pred[f * ROW + j * 3 + 2] = pred[f * ROW + j * 3 + 2]! - rz
+      }
+    }
+    results[slots[i]!] = {data: pred, shape: [t, NUM_JOINTS, 3]}
+  }
+  return results
+}

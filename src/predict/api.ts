@@ -9,6 +9,8 @@
  *   a video render for video input) and `smooth` work as in the command.
  * - `predictStream(request, lines, write)`: `motion predict --stream` on any async source of NDJSON
  *   lines, one output line per frame through `write`.
+ * - `serve(request)`: the same stream on a local WebSocket endpoint (`motion serve`), one stream per
+ *   connection; `close()` shuts it down.
  */
 import {loadConfig} from '../config/load.js'
 import {parseKeypointFormat} from '../data/keypoints/index.js'
@@ -23,7 +25,8 @@ import type {DetectorName} from '../tasks/video/detector-models.js'
 import type {VideoInputOptions} from '../tasks/video/predict-video.js'
 import {parseVideoSize, runPredict} from './index.js'
 import type {StreamLayout} from './stream/messages.js'
-import {runStream, type StreamInfo, type StreamSummary} from './stream/run.js'
+import {runStream, type StreamInfo, type StreamOptions, type StreamSummary} from './stream/run.js'
+import {type ServeHooks, type ServeOptions, serveStream, type StreamServer} from './stream/serve.js'
 
 /** The model and engine options shared by `predict` and `predictStream`. */
 export interface ModelRequest {
@@ -180,22 +183,34 @@ export async function predictStream(
   write: (line: string) => void | Promise<void>,
   hooks: PredictStreamHooks = {},
 ): Promise<StreamSummary> {
+  return runStream(await streamOptions(request, hooks), lines, write, {onReady: hooks.onReady})
+}
+
+/** The options of `motion serve`: the stream's, and where to listen. */
+export interface ServeRequest extends StreamRequest, ServeOptions {}
+
+/**
+ * `motion serve` for code: `predictStream` on a local WebSocket endpoint (127.0.0.1 by default).
+ * Resolves once it listens; `close()` on the result shuts it down and returns the totals.
+ */
+export async function serve(request: ServeRequest, hooks: PredictStreamHooks & ServeHooks = {}): Promise<StreamServer> {
+  const server = await serveStream(await streamOptions(request, hooks), {host: request.host, port: request.port, maxMessageBytes: request.maxMessageBytes}, hooks)
+  hooks.onReady?.(server.info)
+  return server
+}
+
+async function streamOptions(request: StreamRequest, hooks: PredictStreamHooks): Promise<StreamOptions> {
   const m = await resolveModel(request, hooks)
-  return runStream(
-    {
-      checkpoint: request.checkpoint,
-      modelConfig: m.modelConfig,
-      latency: request.latency,
-      window: m.clipLen,
-      layout: request.layout,
-      pixel: request.pixel,
-      videoSize: m.videoSize,
-      flip: m.flip,
-      rootrel: m.rootrel,
-      engine: m.engine,
-    },
-    lines,
-    write,
-    {onReady: hooks.onReady},
-  )
+  return {
+    checkpoint: request.checkpoint,
+    modelConfig: m.modelConfig,
+    latency: request.latency,
+    window: m.clipLen,
+    layout: request.layout,
+    pixel: request.pixel,
+    videoSize: m.videoSize,
+    flip: m.flip,
+    rootrel: m.rootrel,
+    engine: m.engine,
+  }
 }

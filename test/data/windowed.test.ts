@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {NUM_JOINTS} from '../../src/core/h36m.js'
 import {normalizeWindow} from '../../src/data/wild.js'
-import {planOverlappedWindows, predictWindowedStream} from '../../src/data/windowed.js'
+import {liftWindowBatch, planOverlappedWindows, predictWindowedStream} from '../../src/data/windowed.js'
 import type {NDArray} from '../../src/core/ndarray.js'
 
 async function run(keypoints: NDArray, model: (b: NDArray) => Promise<NDArray>, clipLen: number, overlap: number, flip = false): Promise<NDArray> {
@@ -79,5 +79,34 @@ describe('predictWindowedStream', () => {
     }, 81, 0, true)
     const norm = normalizeWindow(kp)
     for (let j = 1; j < 17; j++) assert.ok(Math.abs(out.data[j * 3]! - (norm.data[j * 3]! - norm.data[0]!)) < 1e-5)
+  })
+})
+
+describe('liftWindowBatch', () => {
+  /** A model whose answer depends on each item of the batch (not the identity, not symmetric). */
+  const model = async (b: NDArray): Promise<NDArray> => {
+    const [B, t] = b.shape as [number, number]
+    const y = new Float32Array(B * t * 51)
+    for (let k = 0; k < y.length; k++) y[k] = Math.sin(b.data[k]! * 3 + (k % (t * 51)) * 0.01) + (k % 3) * 0.2
+    return {data: y, shape: [B, t, 17, 3]}
+  }
+
+  it('lifts several windows in one call exactly as predictWindowedStream lifts each alone, flip on or off; a window that cannot be normalised fails alone', async () => {
+    const a = walking(20)
+    const b: NDArray = {data: walking(40).data.slice(20 * 51), shape: [20, 17, 3]}
+    const blank: NDArray = {data: new Float32Array(20 * 51), shape: [20, 17, 3]}
+    for (const flip of [false, true]) {
+      const calls: number[][] = []
+      const counted = async (x: NDArray): Promise<NDArray> => (calls.push([...x.shape]), model(x))
+      const [ra, rBlank, rb] = await liftWindowBatch([a, blank, b], {flip}, counted)
+      assert.deepEqual(calls, [[flip ? 4 : 2, 20, 17, 3]], 'one model call for the two usable windows')
+      assert.ok(rBlank && !('data' in rBlank), 'the window without confident keypoints carries its own error')
+      for (const [alone, batched] of [[a, ra], [b, rb]] as const) {
+        const expected = await run(alone, model, 20, 0, flip)
+        assert.ok(batched && 'data' in batched)
+        assert.deepEqual([...batched.shape], [20, 17, 3])
+        for (let k = 0; k < expected.data.length; k++) assert.ok(Math.abs(batched.data[k]! - expected.data[k]!) < 1e-6, `flip ${flip}, value ${k}`)
+      }
+    }
   })
 })

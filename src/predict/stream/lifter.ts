@@ -18,6 +18,12 @@ const ROW = NUM_JOINTS * 3
 /** Lifts one person's window: [t, 17, 3] pixels + confidence → [t, 17, 3] 3D. */
 export type LiftWindow = (track: NDArray) => Promise<NDArray>
 
+/**
+ * Lifts several windows at once (every person of a frame in one model call). Each result is the
+ * window's [t, 17, 3] 3D, or the error that window alone failed with.
+ */
+export type LiftWindows = (tracks: readonly NDArray[]) => Promise<Array<NDArray | {error: unknown}>>
+
 export interface StreamLifterOptions {
   /** Frames of look-ahead (>= 0). */
   latency: number
@@ -26,6 +32,8 @@ export interface StreamLifterOptions {
   /** A person unseen for more than this many frames starts over (default: window; at least latency). */
   maxGap?: number
   liftWindow: LiftWindow
+  /** When given, used instead of liftWindow: all the windows a push needs in one call. */
+  liftWindows?: LiftWindows
   /** Errors of liftWindow that only skip this person in this frame (e.g. too few confident keypoints); others end the stream. */
   isPersonError?: (err: unknown) => boolean
 }
@@ -103,10 +111,11 @@ export class StreamLifter {
     return this.emit(this.queue.splice(0, this.queue.length))
   }
 
-  /** 3D for `frames` (oldest first): per person, one window answers every frame it covers. */
+  /** 3D for `frames` (oldest first): per person, one window answers every frame it covers; all windows go to the model together. */
   private async emit(frames: readonly StreamFrame[]): Promise<StreamOutputFrame[]> {
     const poses = frames.map(() => new Map<string, StreamPersonPose>())
     const ids = [...new Set(frames.flatMap((f) => f.people.map((p) => p.id)))]
+    const jobs: Array<{id: string; start: number; track: NDArray; covered: Array<{i: number; at: number; person: StreamFrame['people'][number]}>}> = []
     for (const id of ids) {
       const track = this.tracks.get(id)
       // frames of this batch with this person, as indices into the track (newest last)
@@ -126,19 +135,21 @@ export class StreamLifter {
         const t = end - start
         const data = new Float32Array(t * ROW)
         for (let k = 0; k < t; k++) data.set(track.keypoints[start + k]!, k * ROW)
-        let lifted: NDArray | undefined
-        let error: string | undefined
-        try {
-          // [t, 17, 3] → [t, 17, 3]; frame `at` is row at - start
-          lifted = await this.opts.liftWindow({data, shape: [t, NUM_JOINTS, 3]})
-        } catch (err) {
-          if (!this.opts.isPersonError?.(err)) throw err
-          error = err instanceof Error ? err.message : String(err)
-        }
-        for (const w of covered) {
-          const row = w.at - start
-          poses[w.i]!.set(id, lifted ? {id, rawId: w.person.rawId, pose3d: lifted.data.slice(row * ROW, (row + 1) * ROW)} : {id, rawId: w.person.rawId, pose3d: null, error})
-        }
+        jobs.push({id, start, track: {data, shape: [t, NUM_JOINTS, 3]}, covered})
+      }
+    }
+    const results = await this.lift(jobs.map((j) => j.track))
+    for (const [k, {id, start, covered}] of jobs.entries()) {
+      const result = results[k]!
+      let error: string | undefined
+      if (!('data' in result)) {
+        if (!this.opts.isPersonError?.(result.error)) throw result.error
+        error = result.error instanceof Error ? result.error.message : String(result.error)
+      }
+      for (const w of covered) {
+        // frame `at` is row at - start of its window
+        const row = w.at - start
+        poses[w.i]!.set(id, 'data' in result ? {id, rawId: w.person.rawId, pose3d: result.data.slice(row * ROW, (row + 1) * ROW)} : {id, rawId: w.person.rawId, pose3d: null, error})
       }
     }
     this.prune()
@@ -147,6 +158,15 @@ export class StreamLifter {
       people: f.people.flatMap((p) => poses[i]!.get(p.id) ?? []),
       lookahead: Math.min(this.opts.latency, Math.max(0, this.latest - f.frame)),
     }))
+  }
+
+  /** [t, 17, 3] windows → their 3D (or each one's error): in one call when liftWindows is given, else one by one. */
+  private async lift(tracks: readonly NDArray[]): Promise<Array<NDArray | {error: unknown}>> {
+    if (tracks.length === 0) return []
+    if (this.opts.liftWindows) return this.opts.liftWindows(tracks)
+    const out: Array<NDArray | {error: unknown}> = []
+    for (const track of tracks) out.push(await this.opts.liftWindow(track).catch((error: unknown) => ({error})))
+    return out
   }
 
   /** Drops history no waiting frame's window can reach any more. */

@@ -13,13 +13,13 @@ import {loadModel} from '../../model/load.js'
 import type {RawConfig} from '../../config/types.js'
 import type {NDArray} from '../../core/ndarray.js'
 import {predictWildStream} from '../../data/wild.js'
-import {predictWindowedStream} from '../../data/windowed.js'
+import {liftWindowBatch, predictWindowedStream} from '../../data/windowed.js'
 import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
 import {wildOptions} from '../../tasks/pose3d/predict.js'
 import {inputChannels, modelMaxFrames} from '../../tasks/registry.js'
-import {type LiftWindow, StreamLifter, type StreamOutputFrame} from './lifter.js'
+import {type LiftWindow, type LiftWindows, StreamLifter, type StreamOutputFrame} from './lifter.js'
 import {parseFrameLine, StreamLineError, type StreamFrame, type StreamLayout} from './messages.js'
 
 export interface StreamOptions {
@@ -67,13 +67,18 @@ export interface StreamHooks {
 export interface StreamModel {
   info: StreamInfo
   liftWindow: LiftWindow
+  /** Every window of a push in one model call per window length (window-normalised models); absent: one call per window. */
+  liftWindows?: LiftWindows
   /** Errors that skip one person in one frame (too few confident keypoints in the window). */
   isPersonError: (err: unknown) => boolean
   dispose(): Promise<void>
 }
 
-/** Default window of the stream: short, so each frame costs little (the trade-off is in docs/streaming.md). */
+/** Default window of the stream, for every model: short, so each frame costs little (the trade-off is measured in docs/streaming.md). */
 export const DEFAULT_STREAM_WINDOW = 27
+
+/** onnxruntime threads of the stream's engine unless --threads says otherwise. */
+export const STREAM_THREADS = 1
 
 /** Loads and checks the model as predict does, and returns the function that lifts one person's window. */
 export async function openStreamModel(options: StreamOptions): Promise<StreamModel> {
@@ -84,11 +89,11 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
   if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
-  // A window-normalised model (native config inference.inputNorm 'window') was trained on windows
-  // of its declared length, so the stream looks back that far by default.
+  // A window-normalised model (native config inference.inputNorm 'window') scales each window to
+  // its own box. The stream's default window is DEFAULT_STREAM_WINDOW for it too, not the model's
+  // training clip (60): 2.5x less work per frame for 0.5-1.4 mm N-MPJPE (docs/streaming.md).
   const windowModel = loaded.inference?.inputNorm === 'window'
-  const defaultWindow = windowModel ? (loaded.inference?.clipLen ?? maxFrames) : DEFAULT_STREAM_WINDOW
-  const window = options.window ?? Math.max(latency + 1, Math.min(defaultWindow, maxFrames))
+  const window = options.window ?? Math.max(latency + 1, Math.min(DEFAULT_STREAM_WINDOW, maxFrames))
   if (!Number.isInteger(window) || window < latency + 1 || window > maxFrames) {
     throw inputError(`the stream window (--clip-len ${window}) must be from --latency + 1 (${latency + 1}) to the model's longest clip (${maxFrames})`, {hint: latency >= maxFrames ? `use --latency ${maxFrames - 1} or less` : undefined})
   }
@@ -101,7 +106,10 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const windowUnits = windowModel ? reportedUnits(loaded.outputUnits ?? 'normalized') : null
   const units: PoseUnits = windowUnits ? windowUnits.units : strategy ? strategy.units : wild.mode === 'pixel' ? 'pixels' : 'normalized'
 
-  const engine = await createEngine(loaded.model, {...options.engine, file: '(stream)'})
+  // One thread by default: a stream's model calls are small (one window per person), and on a
+  // shared machine a second onnxruntime thread waits for a core more than it helps (measured in
+  // docs/benchmarks.md); --threads overrides.
+  const engine = await createEngine(loaded.model, {...options.engine, threads: options.engine?.threads ?? STREAM_THREADS, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
     const pose = (await engine.run(batch)).pose3d
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
@@ -126,6 +134,26 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
       if (step.done) return step.value.x3d
     }
   }
+  const scaleInPlace = (x3d: NDArray): NDArray => {
+    if (windowUnits && windowUnits.scale !== 1) for (let k = 0; k < x3d.data.length; k++) x3d.data[k] = x3d.data[k]! * windowUnits.scale
+    return x3d
+  }
+  // Window models: all windows of the same length (every person of a frame) in one model call.
+  const liftWindows: LiftWindows | undefined = windowUnits
+    ? async (tracks) => {
+        const results: Array<NDArray | {error: unknown}> = new Array(tracks.length)
+        const byLength = new Map<number, number[]>()
+        for (const [i, track] of tracks.entries()) byLength.set(track.shape[0]!, [...(byLength.get(track.shape[0]!) ?? []), i])
+        for (const indices of byLength.values()) {
+          const lifted = await liftWindowBatch(indices.map((i) => tracks[i]!), {flip: wild.flip, noConf: inputChannels({loaded}) === 2}, runModel)
+          for (const [k, i] of indices.entries()) {
+            const r = lifted[k]!
+            results[i] = 'data' in r ? scaleInPlace(r) : r
+          }
+        }
+        return results
+      }
+    : undefined
   // Warm-up: the first model call builds the engine's session (seconds on a busy machine); do it
   // now, so the first frames are not held up by it. A standing figure, every joint confident.
   const warm = new Float32Array(window * 51)
@@ -137,6 +165,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   return {
     info: {units, window, latency, model: options.checkpoint === undefined ? 'bundled models/pose3d' : loaded.source.path, engine: engine.summary},
     liftWindow,
+    liftWindows,
     isPersonError: (err) => isMotionError(err) && err.kind === 'dataQuality',
     dispose: () => engine.dispose(),
   }
@@ -145,10 +174,22 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
 /** Runs the stream until `lines` ends; each output line (no newline) goes to `write`, in order. */
 export async function runStream(options: StreamOptions, lines: AsyncIterable<string> | Iterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
   const model = await openStreamModel(options)
+  try {
+    return await runStreamOn(model, options.layout ?? 'auto', lines, write, hooks)
+  } finally {
+    await model.dispose()
+  }
+}
+
+/**
+ * One stream on a model that is already open (`motion serve` shares one model between its
+ * connections): its own people and history, lines in, lines out, the summary at the end. The
+ * model is not disposed.
+ */
+export async function runStreamOn(model: StreamModel, layout: StreamLayout, lines: AsyncIterable<string> | Iterable<string>, write: (line: string) => void | Promise<void>, hooks: StreamHooks = {}): Promise<StreamSummary> {
   const {info} = model
   const {units, latency, window} = info
-  const liftWindow = model.liftWindow
-  const lifter = new StreamLifter({latency, window, liftWindow, isPersonError: model.isPersonError})
+  const lifter = new StreamLifter({latency, window, liftWindow: model.liftWindow, liftWindows: model.liftWindows, isPersonError: model.isPersonError})
   const decimals = units === 'normalized' ? 5 : 2
   const seen = new Set<string>()
   let frames = 0
@@ -174,7 +215,7 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
         const line = raw.trim()
         if (line === '') continue
         try {
-          const frame = parseFrameLine(line, previous, options.layout ?? 'auto')
+          const frame = parseFrameLine(line, previous, layout)
           previous = frame.frame
           for (const p of frame.people) seen.add(p.id)
           parsed.push(frame)
@@ -189,7 +230,6 @@ export async function runStream(options: StreamOptions, lines: AsyncIterable<str
     await emit(await lifter.finish())
   } finally {
     backlog.stop()
-    await model.dispose()
   }
   return {...info, frames, errors, people: [...seen]}
 }

@@ -15,7 +15,11 @@ import type {NDArray} from '../../../src/core/ndarray.js'
 import {StreamLifter} from '../../../src/predict/stream/lifter.js'
 import {parseFrameLine, StreamLineError, type StreamFrame} from '../../../src/predict/stream/messages.js'
 import {runStream} from '../../../src/predict/stream/run.js'
-import {binRun, dataDir, repoRoot} from '../../helpers/paths.js'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {importModel} from '../../../src/model/load.js'
+import {NATIVE_CONFIG_FILE} from '../../../src/model/native.js'
+import {binRun, dataDir, fixturesDir, repoRoot} from '../../helpers/paths.js'
+import {tmpDirForTests} from '../../helpers/tmp.js'
 
 /** A COCO-17 person whose joint j sits at (100 + j + shift, 200 + 2j). */
 function coco(shift = 0): number[][] {
@@ -118,6 +122,27 @@ test('StreamLifter skips a person whose window cannot be lifted when the error i
   await assert.rejects(fatal.push(frame(0, [4])), /engine died/)
 })
 
+test('StreamLifter with liftWindows: every person of a push goes to the model in one call, errors stay per person', async () => {
+  const model = echoModel()
+  const calls: number[] = []
+  const lifter = new StreamLifter({
+    latency: 1, window: 4, liftWindow: async () => Promise.reject(new Error('liftWindow must not be used')), isPersonError: (err) => err instanceof Error && err.message === 'no keypoints',
+    liftWindows: async (tracks) => {
+      calls.push(tracks.length)
+      return Promise.all(tracks.map(async (t) => (Math.round(t.data[0]! % 1000) === 3 ? {error: new Error('no keypoints')} : model.lift(t))))
+    },
+  })
+  assert.deepEqual(await lifter.push(frame(0, [1, 2, 3])), [])
+  const [o] = await lifter.push(frame(1, [1, 2, 3]))
+  assert.deepEqual(calls, [3], 'three people, one call')
+  assert.equal(o!.frame, 0)
+  assert.deepEqual(o!.people.map((p) => [p.id, p.pose3d === null ? p.error : Math.floor(p.pose3d[0]! / 1000)]), [['1', 0], ['2', 0], ['3', 'no keypoints']])
+  const out = await lifter.push([frame(2, [1, 2]), frame(3, [1, 2]), frame(4, [2])])
+  assert.deepEqual(calls, [3, 3], 'a backlog of three frames: one call, one window per person')
+  assert.deepEqual(out.map((f) => [f.frame, f.people.map((p) => p.id)]), [[1, ['1', '2', '3']], [2, ['1', '2']], [3, ['1', '2']]])
+  assert.deepEqual(out.map((f) => f.people.map((p) => (p.pose3d ? Math.floor(p.pose3d[0]! / 1000) : -1))), [[1, 1, -1], [2, 2], [3, 3]])
+})
+
 /** The first n frames of the real AlphaPose file as NDJSON lines (Halpe-26). */
 async function realLines(n: number): Promise<string[]> {
   const {alphaposeToFrames} = (await import(path.join(repoRoot, 'scripts', 'alphapose-to-ndjson.mjs'))) as {alphaposeToFrames: (f: string) => unknown[]}
@@ -147,6 +172,37 @@ test('runStream in-process on the bundled model: one line per frame in order, an
   }
   // A window-normalised model looks back its declared clip length (60 frames) by default.
   assert.deepEqual({frames: summary.frames, errors: summary.errors, people: summary.people, window: summary.window, latency: summary.latency}, {frames: 30, errors: 1, people: ['0'], window: 60, latency: 3})
+})
+
+test('runStream on a window-normalised model: the people of a frame are lifted together, each exactly as when alone', async () => {
+  // the tiny official DSTformer as a native folder declaring window inference (as the new bundled model does)
+  const dir = path.join(tmpDirForTests('motion-stream-window-'), 'window-model')
+  await importModel(path.join(fixturesDir, 'dstformer-tiny', 'checkpoint.bin'), dir, {config: {num_heads: 4}})
+  const file = path.join(dir, NATIVE_CONFIG_FILE)
+  writeFileSync(file, JSON.stringify({...(JSON.parse(readFileSync(file, 'utf8')) as object), outputUnits: 'metres', inference: {inputNorm: 'window', clipLen: 60}}))
+  const lines = await realLines(20)
+  type Out = {frame: number; people: Array<{id: number | string; pose3d: number[][]}>; units: string}
+  const run = async (input: string[]): Promise<Out[]> => {
+    const out: string[] = []
+    const summary = await runStream({checkpoint: dir, latency: 2}, Readable.from(input), (l) => void out.push(l))
+    assert.equal(summary.window, 27, "the stream's own window, not the model's training clip")
+    return out.map((l) => JSON.parse(l) as Out)
+  }
+  // a second person: the same keypoints 300 px to the right and smaller, listed first
+  const two = lines.map((l) => {
+    const f = JSON.parse(l) as {frame: number; people: Array<{id: number; keypoints: number[][]}>}
+    const other = {id: 'b', keypoints: f.people[0]!.keypoints.map(([x, y, c]) => [300 + x! * 0.8, y! * 0.8, c!])}
+    return JSON.stringify({...f, people: [other, ...f.people]})
+  })
+  const alone = await run(lines)
+  const together = await run(two)
+  assert.deepEqual(together.map((o) => o.people.map((p) => p.id)), alone.map((o) => ['b', o.people[0]!.id]))
+  for (const [i, o] of together.entries()) {
+    assert.equal(o.units, 'mm')
+    const a = alone[i]!.people[0]!.pose3d.flat()
+    const t = o.people[1]!.pose3d.flat()
+    for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k]! - t[k]!) < 0.05, `frame ${o.frame} value ${k}: ${a[k]} alone, ${t[k]} with another person`)
+  }
 })
 
 test('motion predict --stream (subprocess): frames on stdin are answered line by line before stdin closes, and EOF exits 0', async () => {
