@@ -41,13 +41,15 @@ export interface DetectorPool {
 /**
  * How many detector workers to use: 0 (detect in the main thread) when a native tfjs binding is
  * installed (it is multithreaded itself and not meant for worker threads); lightning 1; multipose
- * one per core, at most 2 (ffmpeg needs some CPU too).
+ * one per idle core (cores less the 1-minute load average), at least 1 and at most 2 (ffmpeg needs
+ * some CPU too). A second worker only pays on a free core: on a busy machine two wasm instances
+ * cost more CPU than one for the same frames (docs/benchmarks.md). The detections are the same.
  */
 export function defaultDetectorWorkers(name: DetectorName): number {
   if (nativeTfjsInstalled()) return 0
   if (DETECTORS[name].kind === 'single') return 1
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
-  return Math.max(1, Math.min(2, cores))
+  return Math.max(1, Math.min(2, Math.round(cores - os.loadavg()[0]!)))
 }
 
 function nativeTfjsInstalled(): boolean {

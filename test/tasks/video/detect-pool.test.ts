@@ -46,8 +46,8 @@ test('detectVideo gives the same records with detector workers as in the main th
     const inThread = await detectVideo({input: HANDSHAKE, detector, maxFrames: FRAMES, workers: 0})
     const pooled = await detectVideo({input: HANDSHAKE, detector, maxFrames: FRAMES})
     assert.equal(inThread.detector.workers, 0)
-    assert.equal(pooled.detector.workers, defaultDetectorWorkers(detector), detector)
-    assert.ok(pooled.detector.workers >= 1, `${detector} uses a worker here (no native tfjs binding installed)`)
+    // multipose: one worker per idle core (1 or 2, by the load); lightning always 1
+    assert.ok(pooled.detector.workers >= 1 && pooled.detector.workers <= (detector === 'lightning' ? 1 : 2), `${detector}: ${pooled.detector.workers} workers (no native tfjs binding installed)`)
     assert.equal(pooled.source.frames, FRAMES)
     assert.deepEqual(pooled.records, inThread.records, detector)
     assert.ok(pooled.times.detect_ms > 0)
