@@ -12,7 +12,7 @@ import os from 'node:os'
 import {inputError} from '../core/errors.js'
 import type {NDArray} from '../core/ndarray.js'
 import {type Model, disposeModel, forwardModel} from './model.js'
-import {disposeOnnxModel, forwardModelOnnx} from './onnx-model.js'
+import {disposeOnnxModel, forwardModelOnnx, prepareModelOnnx} from './onnx-model.js'
 import {loadOnnxRuntime} from '../nn/onnx/session.js'
 import {BACKEND_NAMES, type BackendName, isBackendName, selectBackend} from '../nn/tfjs/backend.js'
 
@@ -43,6 +43,11 @@ export interface InferenceEngine {
   readonly summary: string
   /** Runs the model on a model-ready input; outputs by name (pose3d, representation, logits, ...). */
   run(input: NDArray): Promise<Record<string, NDArray>>
+  /**
+   * Builds ahead what the first run() of an input shaped like `shape` would (onnx: records the graph
+   * and creates the session), so it can overlap other work. Optional to call; changes no result.
+   */
+  prepare(shape: readonly number[]): Promise<void>
   /** Releases the session / uploaded weights. */
   dispose(): Promise<void>
 }
@@ -92,6 +97,7 @@ function onnxEngine(model: Model, reason: string, opts: EngineOptions): Inferenc
     threads,
     summary: `onnx (onnxruntime-node, ${threads} thread${threads === 1 ? '' : 's'})`,
     run: (input) => forwardModelOnnx(model, input, {threads, file: opts.file}),
+    prepare: (shape) => prepareModelOnnx(model, shape, {threads}),
     dispose: () => disposeOnnxModel(model),
   }
 }
@@ -105,6 +111,7 @@ async function tfjsEngine(model: Model, reason: string, backend: BackendName | '
     backend: selection.backend,
     summary: `tfjs (backend ${selection.backend}, ${how})`,
     run: (input) => forwardModel(model, input, {backend: selection.backend, file: opts.file}),
+    prepare: async () => undefined,
     dispose: async () => disposeModel(model),
   }
 }

@@ -55,6 +55,11 @@ export async function forwardModelOnnx(model: Model, input: NDArray, opts: OnnxF
   return finishOutputs(model, await runner.run({x: input}))
 }
 
+/** Records the graph and creates the session forwardModelOnnx will use for inputs shaped like `shape` (same threads). */
+export async function prepareModelOnnx(model: Model, shape: readonly number[], opts: OnnxForwardOptions = {}): Promise<void> {
+  await modelRunner(model, shape, opts.threads ?? 0)
+}
+
 /** DYNAMIC_AXES, less T for models that take exactly one clip length (MixSTE, Strided). */
 export function dynamicAxes(model: ModelSpec): readonly string[] {
   return fixedFrames(model) ? DYNAMIC_AXES.filter((a) => a !== 'T') : DYNAMIC_AXES

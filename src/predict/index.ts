@@ -14,6 +14,7 @@ import {inputError, modelError, MotionError} from '../core/errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import {resolveDefaultModel} from '../model/default-model.js'
+import {exampleInputShape} from '../model/example-shape.js'
 import {checkOutputs, personPath, rendersAllPeople} from '../tasks/outputs.js'
 import {liftingStrategy} from '../model/lifting.js'
 import {windowsFor} from '../tasks/pose3d/predict.js'
@@ -44,22 +45,96 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   if (out !== undefined) await (entry.checkOutputs ?? checkOutputs)(out, render)
 
   let video: VideoKeypoints | undefined
+  let early: Promise<PreparedModel> | undefined
   if (isVideo) {
     if (givenOptions.render !== undefined && task !== 'pose3d') throw inputError(`--render draws 3D poses; --task ${task} on a video has none to draw`, {hint: 'drop --render'})
     await videoMod!.checkVideoOutputs({save2d: givenOptions.video?.save2d, render: givenOptions.render, out})
-    video = await videoMod!.readVideoKeypoints(options.input, {...options.video, fps: options.fps, signal: options.signal, onFrame: hooks.onVideoFrame})
+    // The detector runs in worker threads: meanwhile this thread loads the pose model and starts its
+    // engine. Its errors wait until detection is done, so they come in the same order as before.
+    const loading = prepareModel(task, options)
+    loading.catch(() => undefined)
+    early = loading
+    try {
+      video = await videoMod!.readVideoKeypoints(options.input, {...options.video, fps: options.fps, signal: options.signal, onFrame: hooks.onVideoFrame})
+    } catch (err) {
+      void loading.then((p) => p.engine?.dispose()).catch(() => undefined)
+      throw err
+    }
     const src = video.detections.source
     // the video knows its size and rate: --pixel needs no --video-size, outputs get the real fps
     options = {...options, fps: options.fps ?? src.fps, videoSize: options.videoSize ?? (options.pixel ? [src.width, src.height] : undefined)}
   }
   const detected = performance.now()
-  const {data, videoSizeUsed} = video ? {data: video.data, videoSizeUsed: false} : await readPredictInput(options.input, {format: options.format, videoSize: options.videoSize})
-  const selection = selectPeople(data, {person: options.person, all: options.allPeople})
+  let prepared: PreparedModel | undefined
+  let engineOwned = true
+  try {
+    const {data, videoSizeUsed} = video ? {data: video.data, videoSizeUsed: false} : await readPredictInput(options.input, {format: options.format, videoSize: options.videoSize})
+    const selection = selectPeople(data, {person: options.person, all: options.allPeople})
+    prepared = await (early ?? prepareModel(task, options, {engine: false}))
+    engineOwned = false
+    return await runLoaded({...prepared, task, entry, options, givenOptions, hooks, isVideo, videoMod, video, data, videoSizeUsed, selection, out, render, started, detected})
+  } finally {
+    // an engine started but never handed to runLoaded (which disposes its own)
+    if (engineOwned) void (early ?? Promise.resolve(prepared)).then((p) => p?.engine?.dispose()).catch(() => undefined)
+  }
+}
+
+interface PreparedModel {
+  checkpoint: string
+  loaded: Awaited<ReturnType<typeof loadModel>>
+  /** Started here for a video (during detection); otherwise by runLoaded, after the plan, as before. */
+  engine?: Awaited<ReturnType<typeof createEngine>>
+  /** Milliseconds from the start of loading until the engine was ready. */
+  loadMs: number
+}
+
+/** Loads the model (--checkpoint or the bundled one) and starts its engine; pose3d also prepares its first session. */
+async function prepareModel(task: NonNullable<PredictOptions['task']>, options: PredictOptions, o: {engine?: boolean} = {}): Promise<PreparedModel> {
+  const t = performance.now()
   const checkpoint = options.checkpoint ?? (await resolveDefaultModel(task))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
   if (loaded.task !== task) {
     throw modelError(`is a ${loaded.task} model; predict --task ${task} needs a ${task} model`, {file: checkpoint, hint: `use --task ${loaded.task}, or a ${task} checkpoint`})
   }
+  if (o.engine === false) return {checkpoint, loaded, loadMs: performance.now() - t}
+  const engine = await createEngine(loaded.model, {...options.engine, file: options.input})
+  if (task === 'pose3d') {
+    // the graph and session the first window needs (N and T stay dynamic, so any clip fits)
+    await engine.prepare(exampleInputShape(loaded.model).shape).catch(async (err: unknown) => {
+      await engine.dispose()
+      throw err
+    })
+  }
+  return {checkpoint, loaded, engine, loadMs: performance.now() - t}
+}
+
+async function runLoaded(r: PreparedModel & {
+  task: NonNullable<PredictOptions['task']>
+  entry: ReturnType<typeof predictTask>
+  options: PredictOptions
+  givenOptions: PredictOptions
+  hooks: PredictHooks
+  isVideo: boolean
+  videoMod: typeof import('../tasks/video/predict-video.js') | undefined
+  video: VideoKeypoints | undefined
+  data: Awaited<ReturnType<typeof readPredictInput>>['data']
+  videoSizeUsed: boolean
+  selection: ReturnType<typeof selectPeople>
+  out: string | undefined
+  render: string | undefined
+  started: number
+  detected: number
+}): Promise<PredictResult> {
+  let engine = r.engine
+  try {
+    return await runLoadedModel(r, (e) => (engine = e))
+  } finally {
+    await engine?.dispose()
+  }
+}
+
+async function runLoadedModel(r: Parameters<typeof runLoaded>[0], started_: (engine: NonNullable<PreparedModel['engine']>) => void): Promise<PredictResult> {
+  const {task, entry, options, givenOptions, hooks, isVideo, videoMod, video, data, videoSizeUsed, selection, out, render, started, detected, checkpoint, loaded} = r
   const bundled = options.checkpoint === undefined
   const modelLabel = bundled ? bundledModelLabel(task) : displayPath(checkpoint)
 
@@ -78,9 +153,13 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
       ? planOverlappedWindows(frames, clipLen, windowOverlap(clipLen, options.overlap, loaded.inference?.overlap)).length
       : strategy ? strategy.calls(frames) : windowsFor(frames, clipLen, options.overlap ?? 0)
   hooks.onPlan?.({data, selection, windowsPerPerson: selection.tracks.map((t) => windows(t.keypoints.shape[0]!)), video: isVideo})
+  let engine = r.engine
+  if (!engine) {
+    engine = await createEngine(loaded.model, {...options.engine, file: options.input})
+    started_(engine)
+  }
+  {
 
-  const engine = await createEngine(loaded.model, {...options.engine, file: options.input})
-  try {
     const predictions: Prediction[] = []
     let writing: number | undefined
     const existed = await Promise.all(outputs.map((o) => (o.out === null ? true : pathExists(o.out))))
@@ -119,7 +198,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
     const videoReport = video && extras ? {source: video.detections.source, detector: video.detections.detector, people: video.detections.people, droppedTracks: video.detections.droppedTracks, ...extras} : undefined
     const vt = video?.detections.times
     const times = vt
-      ? {...vt, lift_ms: Math.round((writing ?? done) - lifting), write_ms: Math.round(done - (writing ?? done)), total_ms: Math.round(done - started), setup_ms: Math.round(lifting - detected)}
+      ? {...vt, lift_ms: Math.round((writing ?? done) - lifting), write_ms: Math.round(done - (writing ?? done)), total_ms: Math.round(done - started), setup_ms: Math.round(lifting - detected), model_load_ms: Math.round(r.loadMs)}
       : undefined
     return {
       task,
@@ -138,8 +217,6 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
       ...(videoReport ? {video: videoReport} : {}),
       ...(times ? {times} : {}),
     }
-  } finally {
-    await engine.dispose()
   }
 }
 

@@ -86,8 +86,13 @@ export interface StageTimes {
   track_ms: number
   lift_ms: number
   write_ms: number
-  /** Model load and engine start between detection and lifting. */
+  /**
+   * Time between detection and lifting: choosing people, and what was left of loading the model
+   * and starting its engine (for a video those run while the frames are detected, model_load_ms).
+   */
   setup_ms: number
+  /** Loading the pose model and starting its engine (session included), started with detection and overlapping it. */
+  model_load_ms: number
   total_ms: number
 }
 

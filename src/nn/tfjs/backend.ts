@@ -3,7 +3,9 @@
  * fail offline, so each candidate is tried in order of speed and the first that initialises wins;
  * every attempt is recorded so `motion info` and the commands can say what was chosen and why.
  */
-import * as tf from '@tensorflow/tfjs'
+// tfjs-core, not the @tensorflow/tfjs bundle: the same engine (the bundle re-exports it), without
+// importing layers, webgl and data, so a detector worker starts faster (src/tasks/video/detect-pool.ts).
+import * as tf from '@tensorflow/tfjs-core'
 import {inputError} from '../../core/errors.js'
 
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const
@@ -95,6 +97,8 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
   if (!loaded.ok) return loaded
   const {tfName} = CANDIDATES[name]
   try {
+    // cpu ships with @tensorflow/tfjs; a process that imported only tfjs-core registers it here
+    if (name === 'cpu' && !tf.findBackendFactory(tfName)) await import('@tensorflow/tfjs-backend-cpu')
     const ok = await tf.setBackend(tfName)
     if (!ok) return {name, ok: false, reason: `tfjs could not initialise the ${tfName} backend`}
     await tf.ready()

@@ -7,9 +7,10 @@
 import {dataQualityError, inputError, MotionError} from '../../core/errors.js'
 import {selectBackend} from '../../nn/tfjs/backend.js'
 import {toAlphaPose, type AlphaPoseRecord, type TrackedDetection} from './alphapose.js'
-import {createDetector, MIN_KEYPOINT_SCORE} from './detect.js'
+import {createDetector, MIN_KEYPOINT_SCORE, type DecodedFrame, type PoseDetection} from './detect.js'
+import {defaultDetectorWorkers, startDetectorPool, type DetectorPool} from './detect-pool.js'
 import {DETECTORS, type DetectorName} from './detector-models.js'
-import {openSource, type FrameSource} from './source.js'
+import {geometry, openSource, type FrameSource} from './source.js'
 import {PoseTracker} from './track.js'
 
 export const DEFAULT_DETECTOR: DetectorName = 'multipose'
@@ -25,6 +26,11 @@ export interface VideoDetectOptions {
   maxFrames?: number
   /** multipose: the longer side of its input (a multiple of 32; default 256). Larger finds smaller people, slower. */
   inputSize?: number
+  /**
+   * Detector worker threads (detect-pool.ts); 0 detects in the main thread. Default: lightning 1,
+   * multipose one per core up to 2; 0 when a native tfjs binding is installed. Same results either way.
+   */
+  workers?: number
   signal?: AbortSignal
   onFrame?(p: VideoProgress): void
 }
@@ -37,6 +43,10 @@ export interface VideoProgress {
   fps: number
 }
 
+/**
+ * Main-thread time per stage. With detector workers, decode_ms is the wait for ffmpeg's next frame
+ * and detect_ms the wait for the workers' answers (the two overlap with the work of the others).
+ */
 export interface VideoStageTimes {
   decode_ms: number
   detect_ms: number
@@ -45,7 +55,8 @@ export interface VideoStageTimes {
 
 export interface VideoDetections {
   source: {kind: FrameSource['kind']; file: string; width: number; height: number; fps: number; frames: number; ffmpeg: string | null}
-  detector: {name: DetectorName; description: string; inputSize: number; decodeSize: number}
+  /** workers: detector worker threads (0: detected in the main thread). */
+  detector: {name: DetectorName; description: string; inputSize: number; decodeSize: number; workers: number}
   /** AlphaPose results, frame by frame (what --save-2d writes). */
   records: AlphaPoseRecord[]
   /** Person ids kept, and short-lived tracks dropped as noise. */
@@ -75,26 +86,65 @@ export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetection
     })
   }
   const decodeSize = spec.kind === 'multi' ? (o.inputSize ?? spec.decodeSize) : spec.decodeSize
+  const workers = o.workers ?? defaultDetectorWorkers(name)
+  if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`detector workers must be a whole number >= 0, got ${workers}`)
+  // the workers start (import tfjs, load the detector) while ffmpeg probes the video
+  const pool = workers > 0 ? startDetectorPool(name, spec.kind === 'single' ? 1 : workers) : undefined
+  try {
+    return await detectFrames(o, name, decodeSize, pool)
+  } finally {
+    await pool?.close()
+  }
+}
+
+async function detectFrames(o: VideoDetectOptions, name: DetectorName, decodeSize: number, pool: DetectorPool | undefined): Promise<VideoDetections> {
+  const spec = DETECTORS[name]
   const source = await openSource(o.input, {ffmpeg: o.ffmpeg, fps: o.fps})
-  await selectBackend()
-  const detector = await createDetector(name)
-  detector.reset()
+  const multiple = spec.kind === 'multi' ? 32 : 1
+  const size = geometry(source.width, source.height, {longSide: decodeSize, multiple})
+  let detect: (frame: DecodedFrame) => Promise<PoseDetection[]>
+  if (pool) {
+    pool.warmUp(size.width, size.height)
+    detect = (frame) => pool.detect(frame)
+  } else {
+    await selectBackend()
+    const detector = await createDetector(name)
+    detector.reset()
+    detect = (frame) => detector.detect(frame)
+  }
   const tracker = new PoseTracker({maxGap: Math.round(source.fps)})
   const times: VideoStageTimes = {decode_ms: 0, detect_ms: 0, track_ms: 0}
   const found: TrackedDetection[] = []
   const total = o.maxFrames ? Math.min(o.maxFrames, source.frameEstimate) : source.frameEstimate
   const started = performance.now()
   let frame = 0
-  const frames = source.frames({longSide: decodeSize, multiple: spec.kind === 'multi' ? 32 : 1, maxFrames: o.maxFrames})
+  const frames = source.frames({longSide: decodeSize, multiple, maxFrames: o.maxFrames})
+  // Frames in flight: decoded and handed to a detector, answers awaited in order. In-thread
+  // detection has one (decode, detect, track, next); workers get two each, so none waits for
+  // the main thread between frames.
+  const depth = pool ? 2 * pool.size : 1
+  const inFlight: Promise<PoseDetection[]>[] = []
+  let decoded = false
   try {
     for (;;) {
       if (o.signal?.aborted) throw interrupted()
+      while (!decoded && inFlight.length < depth) {
+        const t = performance.now()
+        const next = await frames.next()
+        times.decode_ms += performance.now() - t
+        if (next.done) decoded = true
+        else {
+          const t = performance.now()
+          const people = detect(next.value)
+          people.catch(() => undefined) // awaited below; not unhandled if the run stops first
+          inFlight.push(people)
+          times.detect_ms += performance.now() - t
+        }
+        if (o.signal?.aborted) throw interrupted()
+      }
+      if (inFlight.length === 0) break
       let t = performance.now()
-      const next = await frames.next()
-      times.decode_ms += performance.now() - t
-      if (next.done) break
-      t = performance.now()
-      const people = await detector.detect(next.value)
+      const people = await inFlight.shift()!
       times.detect_ms += performance.now() - t
       t = performance.now()
       const ids = tracker.update(frame, people)
@@ -112,7 +162,7 @@ export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetection
   times.track_ms += performance.now() - t
   return {
     source: {kind: source.kind, file: o.input, width: source.width, height: source.height, fps: source.fps, frames: frame, ffmpeg: source.ffmpeg ?? null},
-    detector: {name, description: spec.description, inputSize: spec.kind === 'multi' ? decodeSize : spec.inputSize, decodeSize},
+    detector: {name, description: spec.description, inputSize: spec.kind === 'multi' ? decodeSize : spec.inputSize, decodeSize, workers: pool?.size ?? 0},
     records: toAlphaPose(kept),
     people: new Set(kept.map((d) => d.id)).size,
     droppedTracks: dropped,

@@ -9,7 +9,8 @@
  *
  * Keypoints come back in the ORIGINAL video's pixels, COCO-17 order, with MoveNet's scores.
  */
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
+import type {GraphModel} from '@tensorflow/tfjs-converter'
 
 import {DETECTORS, loadDetector, type DetectorName, type DetectorSpec} from './detector-models.js'
 
@@ -44,6 +45,11 @@ export interface Detector {
   detect(frame: DecodedFrame): Promise<PoseDetection[]>
   /** Forgets the followed crop (single-person models), e.g. between videos. */
   reset(): void
+  /**
+   * Runs the model once on a black input of the size frames of width x height will give it, so its
+   * first real frame does not pay for the backend's first-call set-up. Changes no state or result.
+   */
+  warmUp(width: number, height: number): Promise<void>
 }
 
 export async function createDetector(name: DetectorName): Promise<Detector> {
@@ -52,10 +58,11 @@ export async function createDetector(name: DetectorName): Promise<Detector> {
   return spec.kind === 'multi' ? multiDetector(spec, model) : singleDetector(spec, model)
 }
 
-function multiDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
+function multiDetector(spec: DetectorSpec, model: GraphModel): Detector {
   return {
     spec,
     reset() {},
+    warmUp: (width, height) => warmUp(model, [1, height, width, 3]),
     async detect(frame) {
       // [1, H, W, 3] int32 → [1, 6, 56]: 17 x (y, x, score) in [0, 1] of the input, then ymin, xmin, ymax, xmax, score
       const out = tf.tidy(() => model.execute(tf.tensor4d(Int32Array.from(frame.rgb), [1, frame.height, frame.width, 3], 'int32')) as tf.Tensor)
@@ -85,16 +92,23 @@ function multiDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
   }
 }
 
+async function warmUp(model: GraphModel, shape: [number, number, number, number]): Promise<void> {
+  const out = tf.tidy(() => model.execute(tf.zeros(shape, 'int32')) as tf.Tensor)
+  await out.data()
+  out.dispose()
+}
+
 /** A square crop [y1, x1, y2, x2] in decoded pixels. */
 export type Crop = [number, number, number, number]
 
-function singleDetector(spec: DetectorSpec, model: tf.GraphModel): Detector {
+function singleDetector(spec: DetectorSpec, model: GraphModel): Detector {
   let crop: Crop | undefined
   return {
     spec,
     reset() {
       crop = undefined
     },
+    warmUp: () => warmUp(model, [1, spec.inputSize, spec.inputSize, 3]),
     async detect(frame) {
       const region = crop ?? wholeFrame(frame)
       const size = spec.inputSize

@@ -7,7 +7,8 @@
 import {existsSync, promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
+import {loadGraphModel, type GraphModel} from '@tensorflow/tfjs-converter'
 
 import {modelError} from '../../core/errors.js'
 
@@ -57,10 +58,10 @@ interface ModelJson {
   weightsManifest: {paths: string[]; weights: tf.io.WeightsManifestEntry[]}[]
 }
 
-const cache = new Map<DetectorName, tf.GraphModel>()
+const cache = new Map<DetectorName, GraphModel>()
 
 /** Loads (once per process) a bundled detector; a missing or broken file is a model error (exit 3). */
-export async function loadDetector(name: DetectorName, dir = detectorDir()): Promise<tf.GraphModel> {
+export async function loadDetector(name: DetectorName, dir = detectorDir()): Promise<GraphModel> {
   const cached = cache.get(name)
   if (cached) return cached
   const file = path.join(dir, `${DETECTORS[name].file}.json`)
@@ -83,7 +84,7 @@ export async function loadDetector(name: DetectorName, dir = detectorDir()): Pro
       convertedBy: json.convertedBy ?? undefined,
     }),
   }
-  const model = await tf.loadGraphModel(handler)
+  const model = await loadGraphModel(handler)
   cache.set(name, model)
   return model
 }

@@ -40,7 +40,7 @@ test('--save-2d round trip: the saved AlphaPose JSON lifts to exactly the same 3
   assert.equal(fromVideo.video?.people, 2)
   assert.equal(fromVideo.frames, 10)
   const times = fromVideo.times!
-  for (const k of ['decode_ms', 'detect_ms', 'track_ms', 'lift_ms', 'write_ms', 'total_ms'] as const) assert.ok(times[k] >= 0, k)
+  for (const k of ['decode_ms', 'detect_ms', 'track_ms', 'lift_ms', 'write_ms', 'total_ms', 'setup_ms', 'model_load_ms'] as const) assert.ok(times[k] >= 0, k)
   assert.ok(times.detect_ms > 0)
 
   const saved = JSON.parse(readFileSync(path.join(dir, 'shake.2d.json'), 'utf8')) as {image_id: string; keypoints: number[]; idx: number}[]
