@@ -45,22 +45,27 @@ describe('predictWindowedStream', () => {
       seen.push({data: Float32Array.from(b.data), shape: [...b.shape]})
       return {data: new Float32Array(b.data.length), shape: [b.shape[0]!, b.shape[1]!, 17, 3]}
     }, 81, 40)
-    assert.equal(seen.length, 2)
+    // Both windows go to the model in one call (WINDOWS_PER_CALL), each scaled to its own box.
+    assert.equal(seen.length, 1)
+    assert.deepEqual(seen[0]!.shape, [2, 81, 17, 3])
+    const first = normalizeWindow({data: kp.data.slice(0, 81 * 51), shape: [81, 17, 3]})
     const second = normalizeWindow({data: kp.data.slice(39 * 51, 120 * 51), shape: [81, 17, 3]})
-    assert.deepEqual(seen[1]!.data, second.data)
+    assert.deepEqual(seen[0]!.data.slice(0, 81 * 51), first.data)
+    assert.deepEqual(seen[0]!.data.slice(81 * 51), second.data)
   })
 
   it('a model whose answer depends on the window blends without jumps at the seams', async () => {
-    // Each window answers a constant pose offset by its own start frame; the cross-fade must ramp.
+    // Each window answers a constant pose offset by its own number; the cross-fade must ramp.
     const T = 300
-    let call = 0
+    let windowsSeen = 0
     const out = await run(walking(T), async (b) => {
       const [B, t] = b.shape as [number, number]
       const y = new Float32Array(B * t * 51)
-      for (let k = 0; k < y.length; k += 3) if (k % 51 !== 0) y[k] = call * 0.1
-      call++
+      for (let w = 0; w < B; w++) for (let k = w * t * 51; k < (w + 1) * t * 51; k += 3) if (k % 51 !== 0) y[k] = (windowsSeen + w) * 0.1
+      windowsSeen += B
       return {data: y, shape: [B, t, 17, 3]}
     }, 81, 40)
+    assert.equal(windowsSeen, planOverlappedWindows(T, 81, 40).length)
     let maxStep = 0
     for (let t = 1; t < T; t++) maxStep = Math.max(maxStep, Math.abs(out.data[t * 51 + 3]! - out.data[(t - 1) * 51 + 3]!))
     // A hard switch would step by 0.1 at a seam; 41-frame ramps by 0.1/41 per frame, a little
