@@ -8,6 +8,7 @@ import type {MotionConfig} from '../config/schema.js'
 import type {NDArray} from '../core/ndarray.js'
 import type {InferenceEngine} from '../model/engine.js'
 import type {Model} from '../model/model.js'
+import type {BackboneLoss} from '../nn/losses-literature.js'
 import type {PoseLossLambdas} from '../nn/losses.js'
 import type {Ops} from '../nn/ops.js'
 import type {BatchSource} from './batches.js'
@@ -25,8 +26,8 @@ export interface BestMetricChoice {
 
 /** What the loss needs besides outputs and targets. */
 export interface LossSpec {
-  /** The model's backbone name (MixSTE / Strided train with their own objectives). */
-  backbone: string
+  /** The model's backbone (MixSTE / Strided carry their own objectives). */
+  backbone: {readonly name: string; readonly poseLoss?: BackboneLoss}
   lambdas: Readonly<PoseLossLambdas>
   /** The mesh objective (mesh batches). */
   meshLoss?: Readonly<MeshLossConfig>

@@ -194,7 +194,7 @@ export class TfjsTrainer implements Trainer {
       inputs.push(t)
       targets[name] = t
     }
-    const l = task.loss(ops, outputs, targets, {backbone: this.model.backbone.name, lambdas: this.lambdas, meshLoss: this.meshLoss, lambda2d: this.lambda2d})
+    const l = task.loss(ops, outputs, targets, {backbone: this.model.backbone, lambdas: this.lambdas, meshLoss: this.meshLoss, lambda2d: this.lambda2d})
     for (const [k, v] of Object.entries(l.parts)) if (v) parts[k] = tf.keep(tf.clone(v))
     return l.total
   }

@@ -62,7 +62,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> 
   const freeze = freezeSpecOf(settings.freeze, config)
   const names = [...model.weights.keys()]
   const backbone = getBackbone(model.config.backbone)
-  const trainable = trainableNames(names, freeze, (rel) => backbone.official.toOfficial(rel))
+  const trainable = trainableNames(names, freeze, (rel) => backbone.official.toOfficial(rel), backbone.blocks)
   if (trainable.size === 0) throw inputError(`nothing to train with --freeze ${settings.freeze}`, {hint: 'use --freeze none, backbone or a number of blocks'})
   const schedule = state?.schedule ?? scheduleFor(settings.command, {learning_rate: Number(config.learning_rate), lr_backbone: config.lr_backbone, lr_head: config.lr_head, lr_decay: Number(config.lr_decay)})
 

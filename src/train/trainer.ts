@@ -108,7 +108,7 @@ async function tfjsTrainer(opts: CreateTrainerOptions, backend: BackendName | 'a
 async function onnxTrainer(opts: CreateTrainerOptions): Promise<Trainer> {
   const {model, lambdas} = opts
   const task = trainTask(opts.task)
-  const spec: LossSpec = {backbone: model.backbone.name, lambdas, meshLoss: opts.meshLoss, lambda2d: opts.lambda2d}
+  const spec: LossSpec = {backbone: model.backbone, lambdas, meshLoss: opts.meshLoss, lambda2d: opts.lambda2d}
   const targets = task.targetInputs(opts.inputShape, {classes: opts.classes, meshLoss: opts.meshLoss, meshVertices: opts.meshVertices})
   const inner = await createOnnxTrainer({
     buildModel: (ops, inputs) => runModel(ops, model, inputs.x!),

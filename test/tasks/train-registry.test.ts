@@ -77,7 +77,7 @@ test('targets and graph inputs agree in names and shapes', () => {
 test('the pose and action losses are the objectives the trainers used before', async () => {
   const pred = arr([2, 5, 17, 3], (i) => Math.sin(i * 0.7))
   const gt = arr([2, 5, 17, 3], (i) => Math.cos(i * 0.3))
-  const spec = {backbone: 'no-own-objective', lambdas: {...DEFAULT_POSE_LOSS_LAMBDAS, lambda_3d_velocity: 20}}
+  const spec = {backbone: {name: 'dstformer'}, lambdas: {...DEFAULT_POSE_LOSS_LAMBDAS, lambda_3d_velocity: 20}}
   const got = trainTask('pose3d').loss(ops, {pose3d: t(pred)}, {y: t(gt)}, spec)
   const want = combinedPoseLoss(ops, t(pred), t(gt), spec.lambdas, {parts: 'weighted'})
   assert.equal((await got.total.data())[0], (await want.total.data())[0])
