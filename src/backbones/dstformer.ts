@@ -12,7 +12,7 @@ import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import {modelError} from '../core/errors.js'
 import {resolveConfig} from '../nn/registry/entry-config.js'
 import type {Dim, Ops} from '../nn/ops.js'
-import type {BackboneEntry, ParamShapes} from '../nn/registry/backbone.js'
+import {type BackboneEntry, numberedGroups, type ParamShapes} from '../nn/registry/backbone.js'
 
 export interface DstformerConfig {
   [key: string]: number | boolean | string
@@ -244,6 +244,9 @@ export const dstformer: BackboneEntry<DstformerConfig> = {
   defaults: DEFAULTS,
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['representation'],
+  // The dual-stream blocks: blocks_st.i, blocks_ts.i and their fusion ts_attn.i are block i; the
+  // final norm and pre_logits follow them.
+  blocks: numberedGroups(['blocks_st', 'blocks_ts', 'ts_attn'], (rel) => !/embed/i.test(rel)),
   official: {
     signature: 'joints_embed.weight',
     toNative: (key) => key,

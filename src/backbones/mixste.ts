@@ -17,10 +17,11 @@
  *    training with drop_path_rate 0.1) is not applied: it has no op in the interface.
  */
 import {inputError, modelError} from '../core/errors.js'
+import {mixsteBackboneLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
-import type {BackboneEntry, BackboneOutputs} from '../nn/registry/backbone.js'
+import {type BackboneEntry, type BackboneOutputs, numberedGroups} from '../nn/registry/backbone.js'
 
 export interface MixsteConfig {
   [key: string]: number | boolean | string
@@ -335,6 +336,11 @@ export const mixste: BackboneEntry<MixsteConfig> = {
   defaults: MIXSTE_DEFAULTS,
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d', 'representation'],
+  // Spatial (STEblocks.i) and temporal (TTEblocks.i) transformer blocks; the norms and the output
+  // head (LayerNorm + Linear) follow them.
+  blocks: numberedGroups(['STEblocks', 'TTEblocks'], (rel) => !/embed/i.test(rel)),
+  poseLoss: mixsteBackboneLoss,
+  screenWindows: {kind: 'clips', frameKey: 'num_frame', description: 'clips of num_frame, the last one the final num_frame frames'},
   official: {
     signature: 'Spatial_patch_to_embedding.weight',
     // Trained on Human3.6M camera coordinates in metres.

@@ -21,10 +21,11 @@
  *  - BatchNorms use running statistics (eps 1e-5) in eval mode.
  */
 import {inputError, modelError} from '../core/errors.js'
+import {stridedBackboneLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
-import type {BackboneEntry, BackboneOutputs} from '../nn/registry/backbone.js'
+import type {BackboneEntry, BackboneOutputs, BlockLayout} from '../nn/registry/backbone.js'
 import {type NDArray, shapeString} from '../core/ndarray.js'
 
 export interface StridedConfig {
@@ -376,6 +377,30 @@ export function stridedInputProblem(shape: readonly number[], cfg: StridedConfig
   if (c !== 2) return `has ${c} channels per joint, the model takes 2 (x, y)`
   return null
 }
+/**
+ * The Strided Transformer's blocks: the vanilla encoder's layers (0..layers-1), then the strided
+ * encoder's (layers..). The convolutional embedding (encoder.*) and the positional embeddings come
+ * before; the norms and output convolutions (fcn, fcn_1) after.
+ */
+const STRIDED_BLOCKS: BlockLayout = {
+  numbering(relNames) {
+    const vanilla = /^Transformer\.model\.layers\.(\d+)\./
+    const reduce = /^Transformer_reduce\.model\.layers\.(\d+)\./
+    let layers = 0
+    for (const n of relNames) {
+      const m = vanilla.exec(n)
+      if (m) layers = Math.max(layers, Number(m[1]) + 1)
+    }
+    return (rel) => {
+      const v = vanilla.exec(rel)
+      if (v) return Number(v[1])
+      const r = reduce.exec(rel)
+      return r ? layers + Number(r[1]) : null
+    }
+  },
+  afterBlocks: (rel) => !/^encoder\.|pos_embedding/.test(rel),
+}
+
 
 /**
  * Registry entry. The official output layers (`fcn`, `fcn_1`) are part of the backbone, so
@@ -388,6 +413,9 @@ export const strided: BackboneEntry<StridedConfig> = {
   defaults: STRIDED_DEFAULTS,
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d', 'pose3d_full'],
+  blocks: STRIDED_BLOCKS,
+  poseLoss: stridedBackboneLoss,
+  screenWindows: {kind: 'centre-frame', frameKey: 'frames', description: 'one centred window per frame, edge-padded'},
   official: {
     signature: 'Transformer_reduce.model.pos_embedding_1',
     // Trained on Human3.6M camera coordinates in metres.
@@ -429,3 +457,4 @@ export function stridedWindows(sequence: NDArray, frames: number): NDArray {
   }
   return {data: out, shape: [T, frames, J, C]}
 }
+

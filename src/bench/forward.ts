@@ -79,7 +79,7 @@ export function benchInput(model: Model, batch: number, frames: number): NDArray
 
 /** Frames of output per forward pass (the Strided Transformer predicts one centre frame per window). */
 export function outputFramesPerClip(model: Model, frames: number): number {
-  return model.backbone.name === 'strided' ? 1 : frames
+  return model.backbone.screenWindows?.kind === 'centre-frame' ? 1 : frames
 }
 
 export async function benchForward(opts: ForwardBenchOptions): Promise<BenchResult> {

@@ -4,6 +4,7 @@
  * MixSTE and the Strided Transformer, `full` is the published model, `lite` half its width and
  * `tiny` a test-sized one. Weights are random: speed does not depend on their values.
  */
+import {getBackbone} from '../backbones/registry.js'
 import {inputError} from '../core/errors.js'
 import type {RawConfig} from '../config/types.js'
 
@@ -56,7 +57,8 @@ export function benchModelConfig(backbone: string, preset: string, frames: numbe
   }
   if (!Number.isInteger(frames) || frames < 1) throw inputError(`--frames must be a positive integer, got ${frames}`)
   const sizes = PRESET_TABLE[backbone as BenchBackbone][preset as BenchPreset]
-  const head = {head: backbone === 'dstformer' ? 'pose3d' : 'none', backbone}
+  // Backbones with their own output layers (MixSTE, Strided) run head none; encoders get the pose head.
+  const head = {head: getBackbone(backbone).outputs.includes('pose3d') ? 'none' : 'pose3d', backbone}
   if (backbone === 'dstformer') return {...sizes, ...head, maxlen: Math.max(243, frames), dim_in: 3}
   if (backbone === 'mixste') return {...sizes, ...head, num_frame: frames, in_chans: 2}
   return {...sizes, ...head, frames, stride_num: stridesFor(frames)}

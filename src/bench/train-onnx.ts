@@ -8,6 +8,7 @@
  */
 import {benchInput, benchModel, outputFramesPerClip} from './forward.js'
 import type {BenchPreset} from './presets.js'
+import {DEFAULT_BACKBONE} from '../backbones/registry.js'
 import {inputError} from '../core/errors.js'
 import {runModel} from '../model/model.js'
 import type {Ops} from '../nn/ops.js'
@@ -58,7 +59,7 @@ export async function benchTrainStep(opts: TrainBenchOptions): Promise<TrainBenc
     throw inputError(`bench needs positive integer frames and batch, got frames=${frames}, batch=${batch}`)
   }
   const seconds = opts.seconds ?? 10
-  const backbone = opts.backbone ?? 'dstformer'
+  const backbone = opts.backbone ?? DEFAULT_BACKBONE
   const model = benchModel(backbone, preset, frames)
   const x = benchInput(model, batch, frames) // the backbone's own input layout and channels
   const target = [batch, outputFramesPerClip(model, frames), 17, 3] // Strided: the centre frame

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {DEFAULT_BACKBONE} from '../backbones/registry.js'
+import {BENCH_BACKBONES} from '../bench/presets.js'
 import {inputError} from '../core/errors.js'
 
 export default class Bench extends BaseCommand {
@@ -21,7 +23,7 @@ export default class Bench extends BaseCommand {
 
   static override flags = {
     preset: Flags.string({description: 'Model size.', options: ['tiny', 'lite', 'full'], default: 'lite'}),
-    backbone: Flags.string({description: 'Backbone to time.', options: ['dstformer', 'mixste', 'strided'], default: 'dstformer'}),
+    backbone: Flags.string({description: 'Backbone to time.', options: [...BENCH_BACKBONES], default: DEFAULT_BACKBONE}),
     frames: Flags.integer({description: 'Frames per clip (the Strided Transformer: its window).', min: 1, default: 243}),
     batch: Flags.integer({description: 'Clips per forward pass.', min: 1, default: 1}),
     engine: Flags.string({description: 'Engine: onnx (onnxruntime-node) or tfjs.', options: ['onnx', 'tfjs'], default: 'onnx'}),

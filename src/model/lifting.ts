@@ -21,7 +21,7 @@
  * trained on Human3.6M camera coordinates in metres, reported in millimetres (x 1000) as their
  * evaluations report errors; models finetuned here predict normalised units, reported as such.
  */
-import type {EntryConfig} from '../nn/registry/backbone.js'
+import type {EntryConfig, ScreenWindows} from '../nn/registry/backbone.js'
 import {flipInto} from '../data/wild.js'
 import {NUM_JOINTS, ROOT} from '../core/h36m.js'
 import {inputError, modelError} from '../core/errors.js'
@@ -188,10 +188,9 @@ function xyOnly(seq: NDArray): NDArray {
   return {data: out, shape: [T, J, 2]}
 }
 
-function mixsteStrategy(cfg: EntryConfig, units: OutputUnits): LiftingStrategy {
-  const F = numberOf(cfg, 'num_frame')
+function clipsStrategy(backbone: string, F: number, units: OutputUnits): LiftingStrategy {
   return {
-    backbone: 'mixste',
+    backbone,
     normalisation: SCREEN_NORMALISATION,
     ...outputFields(units),
     calls: (frames, batchWindows = DEFAULT_BATCH_WINDOWS) => Math.ceil(mixsteClipStarts(frames, F).length / batchWindows),
@@ -224,11 +223,10 @@ function mixsteStrategy(cfg: EntryConfig, units: OutputUnits): LiftingStrategy {
   }
 }
 
-function stridedStrategy(cfg: EntryConfig, units: OutputUnits): LiftingStrategy {
-  const F = numberOf(cfg, 'frames')
+function centreFrameStrategy(backbone: string, F: number, units: OutputUnits): LiftingStrategy {
   const fields = outputFields(units)
   return {
-    backbone: 'strided',
+    backbone,
     normalisation: SCREEN_NORMALISATION,
     ...fields,
     outputUnits: `${fields.outputUnits}; the centre frame of each window (pose3d_full, the whole window, is not used)`,
@@ -253,10 +251,10 @@ function stridedStrategy(cfg: EntryConfig, units: OutputUnits): LiftingStrategy 
   }
 }
 
-/** Backbone name → its strategy for a resolved config and the model's output units. */
-export const LIFTING_STRATEGIES: ReadonlyMap<string, (cfg: EntryConfig, units: OutputUnits) => LiftingStrategy> = new Map([
-  ['mixste', mixsteStrategy],
-  ['strided', stridedStrategy],
+/** A backbone's windowing (its registry entry's screenWindows) → its strategy for a window length and output units. */
+export const LIFTING_STRATEGIES: ReadonlyMap<ScreenWindows['kind'], (backbone: string, frames: number, units: OutputUnits) => LiftingStrategy> = new Map([
+  ['clips', clipsStrategy],
+  ['centre-frame', centreFrameStrategy],
 ])
 
 /**
@@ -264,7 +262,9 @@ export const LIFTING_STRATEGIES: ReadonlyMap<string, (cfg: EntryConfig, units: O
  * model predicts in (LoadedModel.outputUnits); default the official checkpoints' units.
  */
 export function liftingStrategy(model: ModelSpec, units?: OutputUnits): LiftingStrategy | undefined {
-  return LIFTING_STRATEGIES.get(model.backbone.name)?.(model.config.backboneConfig, units ?? officialOutputUnits(model))
+  const windows = model.backbone.screenWindows
+  if (!windows) return undefined
+  return LIFTING_STRATEGIES.get(windows.kind)!(model.backbone.name, numberOf(model.config.backboneConfig, windows.frameKey), units ?? officialOutputUnits(model))
 }
 
 /** normalize_screen_coordinates on a `[T, 17, >=2]` pixel track → `[T, 17, 2]`. */

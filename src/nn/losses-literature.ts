@@ -149,19 +149,20 @@ export function stridedLoss<T>(ops: Ops<T>, centre: T, full: T, gt: T, weights: 
   return {total, parts: {mpjpe_full: mpjpeFull, mpjpe_single: mpjpeSingle}}
 }
 
-type BackboneLoss = <T>(ops: Ops<T>, outputs: Readonly<Record<string, T>>, gt: T, weights: Readonly<LiteratureLossWeights>) => LiteratureLoss<T>
+/** A backbone's own objective on the model's outputs (a registry entry's `poseLoss`). */
+export type BackboneLoss = <T>(ops: Ops<T>, outputs: Readonly<Record<string, T>>, gt: T, weights: Readonly<LiteratureLossWeights>) => LiteratureLoss<T>
 
-/** Backbone name → its official objective. Backbones not listed (DSTformer) train with MotionBERT's loss. */
-export const LITERATURE_LOSSES: ReadonlyMap<string, BackboneLoss> = new Map<string, BackboneLoss>([
-  ['mixste', (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights)],
-  ['strided', (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights)],
-])
+/** MixSTE's objective on its pose3d output. */
+export const mixsteBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights)
+
+/** The Strided Transformer's objective on its centre frame and full window. */
+export const stridedBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights)
 
 /**
- * The backbone's own objective on the model's outputs, or undefined when it trains with
- * MotionBERT's combined pose loss. `config` holds the weight keys (unset: official values).
+ * The backbone's own objective on the model's outputs (its registry entry's `poseLoss`), or
+ * undefined when it trains with MotionBERT's combined pose loss (DSTformer). `config` holds the
+ * weight keys (unset: official values).
  */
-export function backbonePoseLoss<T>(ops: Ops<T>, backbone: string, outputs: Readonly<Record<string, T>>, gt: T, config: object): LiteratureLoss<T> | undefined {
-  const loss = LITERATURE_LOSSES.get(backbone)
-  return loss ? loss(ops, outputs, gt, literatureLossWeights(config)) : undefined
+export function backbonePoseLoss<T>(ops: Ops<T>, backbone: {readonly poseLoss?: BackboneLoss}, outputs: Readonly<Record<string, T>>, gt: T, config: object): LiteratureLoss<T> | undefined {
+  return backbone.poseLoss?.(ops, outputs, gt, literatureLossWeights(config))
 }

@@ -70,3 +70,43 @@ export interface SerializedOptimiserState {
   tensors: Map<string, NDArray>
   meta: Record<string, number | string>
 }
+
+export interface BestMetric {
+  /** e.g. 'mpjpe' (mm), 'top1' (%), or 'loss' when there is no evaluation. */
+  name: string
+  higherIsBetter: boolean
+  value: number | null
+  epoch: number | null
+}
+
+/** Everything a resumed run needs to rebuild the same data, model and schedule. */
+export interface RunSettings {
+  version: 1
+  command: 'pretrain' | 'finetune'
+  task: TrainTask
+  /** Data folder (absolute). */
+  data: string
+  /** The resolved config values (MotionBERT keys) the run trains with. */
+  config: Record<string, unknown>
+  /** Model keys for buildModel (backbone, head, sizes). */
+  modelConfig: Record<string, unknown>
+  freeze: string
+  seed: number
+  engine: string
+  backend: string
+  checkpointEvery: number
+  /** Where the initial weights came from (finetune), absolute. */
+  from?: string
+  /** Action: class names in label order; persons per sample. */
+  classes?: string[]
+  persons?: number
+  /** Mesh: --smpl-dir the body model was read from (a fresh mesh head). */
+  smplDir?: string
+  /** 2D-only keypoint files/folders (--data-2d), absolute; absent: none. */
+  data2d?: string[]
+  /** Max windows used for the per-epoch evaluation. */
+  evalLimit: number
+  /** Clips resampled to this frame rate (null: as stored). */
+  fps: number | null
+  createdAt: string
+}

@@ -10,11 +10,10 @@ import * as tf from '@tensorflow/tfjs'
 import {type Model, runModel, backboneInfo, HEAD_PREFIX} from '../model/model.js'
 import type {Mode} from '../nn/ops.js'
 import {TfjsOps} from '../nn/tfjs/ops.js'
-import {meshLoss, type MeshLossConfig} from '../tasks/mesh/losses.js'
+import type {MeshLossConfig} from '../tasks/mesh/losses.js'
+import {trainTask} from '../tasks/train-registry.js'
 import type {NDArray} from '../core/ndarray.js'
-import {crossEntropy, oneHot} from '../nn/classification.js'
-import {combinedPoseLoss, DEFAULT_POSE_LOSS_LAMBDAS, loss2dWeighted, type PoseLossLambdas} from '../nn/losses.js'
-import {backbonePoseLoss} from '../nn/losses-literature.js'
+import {DEFAULT_POSE_LOSS_LAMBDAS, type PoseLossLambdas} from '../nn/losses.js'
 import {AdamW, adamwStateFromTensors, adamwStateToTensors} from './optim.js'
 import type {SerializedOptimiserState, StepResult, TrainBatch, Trainer} from '../tasks/train-types.js'
 
@@ -186,55 +185,17 @@ export class TfjsTrainer implements Trainer {
     return this.model.head.forward(ops, {representation: features}, this.model.config.headConfig, {input: x, backbone: info, prefix: HEAD_PREFIX})
   }
 
+  /** The task's objective (src/tasks/train-registry.ts) on the batch's targets. */
   private loss(ops: TfjsOps, outputs: Record<string, tf.Tensor>, batch: TrainBatch, parts: Record<string, tf.Tensor>, inputs: tf.Tensor[]): tf.Tensor {
-    if (batch.task === 'mesh') {
-      const config = this.meshLoss
-      if (!config || !batch.mesh) throw new Error('TfjsTrainer: a mesh batch needs meshLoss and mesh targets')
-      const t = (a: NDArray): tf.Tensor => {
-        const x = tf.tensor(a.data, a.shape, 'float32')
-        inputs.push(x)
-        return x
-      }
-      const withVerts = config.lambda_verts > 0
-      const m = batch.mesh
-      const l = meshLoss(
-        ops,
-        {rotmat: outputs.rotmat!, betas: outputs.betas!, kp_3d: outputs.kp_3d!, verts: withVerts ? outputs.verts : undefined},
-        {rotmat: t(m.rotmat), betas: t(m.betas), kp_3d: t(m.kp_3d), verts: withVerts && m.verts ? t(m.verts) : undefined},
-        config,
-        {parts: 'weighted'},
-      )
-      for (const [k, v] of Object.entries(l.parts)) if (v) parts[k] = tf.keep(tf.clone(v))
-      return l.total
+    const task = trainTask(batch.task)
+    const targets: Record<string, tf.Tensor> = {}
+    for (const [name, a] of Object.entries(task.targets(batch, outputs.logits?.shape[1]))) {
+      const t = tf.tensor(a.data, a.shape, 'float32')
+      inputs.push(t)
+      targets[name] = t
     }
-    if (batch.task === 'action') {
-      const logits = outputs.logits!
-      const classes = logits.shape[1]!
-      const target = tf.tensor(oneHot(batch.labels!, classes), [batch.labels!.length, classes], 'float32')
-      inputs.push(target)
-      const ce = crossEntropy(ops, logits, target)
-      parts.ce = tf.keep(tf.clone(ce))
-      return ce
-    }
-    const gt = tf.tensor(batch.target!.data, batch.target!.shape, 'float32')
-    inputs.push(gt)
-    if (batch.conf) {
-      const conf = tf.tensor(batch.conf.data, batch.conf.shape, 'float32')
-      inputs.push(conf)
-      const pred = outputs.pose3d ?? outputs[Object.keys(outputs)[0]!]!
-      const l2d = loss2dWeighted(ops, pred, gt, conf)
-      parts['2d_proj'] = tf.keep(tf.clone(l2d))
-      return this.lambda2d === 1 ? l2d : ops.scale(l2d, this.lambda2d)
-    }
-    // MixSTE / Strided: their official objectives (losses-literature.ts); else MotionBERT's.
-    const own = backbonePoseLoss(ops, this.model.backbone.name, outputs, gt, this.lambdas)
-    if (own) {
-      for (const [k, v] of Object.entries(own.parts)) parts[k] = tf.keep(tf.clone(v))
-      return own.total
-    }
-    const pred = outputs.pose3d ?? outputs[Object.keys(outputs)[0]!]!
-    const l = combinedPoseLoss(ops, pred, gt, this.lambdas, {parts: 'weighted'})
-    for (const [k, v] of Object.entries(l.parts)) parts[k] = tf.keep(tf.clone(v))
+    const l = task.loss(ops, outputs, targets, {backbone: this.model.backbone, lambdas: this.lambdas, meshLoss: this.meshLoss, lambda2d: this.lambda2d})
+    for (const [k, v] of Object.entries(l.parts)) if (v) parts[k] = tf.keep(tf.clone(v))
     return l.total
   }
 

@@ -3,15 +3,16 @@
  *  - none: everything;
  *  - backbone: only the head (the backbone's weights stay bit-for-bit as loaded);
  *  - N: the head, the last N backbone blocks, and what follows the blocks (final norm,
- *    pre_logits) — the embeddings and earlier blocks are frozen. Blocks are the numbered
- *    parameter groups of the backbone (`blocks_st.3.*`, `blocks_ts.3.*` and `ts_attn.3.*` are all
- *    block 3 of a DSTformer), so this works for every registered backbone;
+ *    pre_logits) — the embeddings and earlier blocks are frozen. Each backbone's registry entry
+ *    says where its blocks are (`blocks`: `blocks_st.3.*`, `blocks_ts.3.*` and `ts_attn.3.*` are
+ *    all block 3 of a DSTformer);
  *  - partial_train (config): official semantics — a parameter trains when its official name
  *    contains one of the substrings (native names are matched too).
  */
 import {inputError} from '../core/errors.js'
 import {headRegistry} from '../heads/registry.js'
 import {BACKBONE_PREFIX, HEAD_PREFIX} from '../model/model.js'
+import type {BlockLayout} from '../nn/registry/backbone.js'
 
 export type FreezeSpec =
   | {kind: 'none'}
@@ -42,18 +43,25 @@ export function describeFreeze(spec: FreezeSpec): string {
   }
 }
 
-/** Block index of a backbone parameter (relative name), or null when it is not in a numbered block. */
+/**
+ * Block index of a backbone parameter (relative name) by its name alone (`<group>.<i>.*`), or null
+ * when it is not in a numbered group: the layout used when no backbone entry is given.
+ */
 export function blockIndex(relName: string): number | null {
   const m = /^[A-Za-z_]+\.(\d+)\./.exec(relName)
   return m ? Number(m[1]) : null
 }
 
+/** Numbered groups are blocks; unnumbered parameters other than embeddings follow them. */
+const NAMED_GROUPS: BlockLayout = {numbering: () => blockIndex, afterBlocks: (rel) => !/embed/i.test(rel)}
+
 /**
  * The names that train under `spec`. `names` are native (`backbone.*`, `head.*`); `toOfficial`
- * maps a backbone-relative name to its official key, for `partial_train` substrings.
+ * maps a backbone-relative name to its official key, for `partial_train` substrings; `blocks` is
+ * the backbone's block layout (its registry entry's `blocks`) for `--freeze N`.
  * Buffers (BatchNorm running statistics, step counters) never train.
  */
-export function trainableNames(names: readonly string[], spec: FreezeSpec, toOfficial: (rel: string) => string = (k) => k): Set<string> {
+export function trainableNames(names: readonly string[], spec: FreezeSpec, toOfficial: (rel: string) => string = (k) => k, blocks: BlockLayout = NAMED_GROUPS): Set<string> {
   const params = names.filter((n) => !isBuffer(n))
   const out = new Set<string>()
   switch (spec.kind) {
@@ -65,7 +73,8 @@ export function trainableNames(names: readonly string[], spec: FreezeSpec, toOff
       break
     case 'last-blocks': {
       const rel = params.filter((n) => n.startsWith(BACKBONE_PREFIX)).map((n) => n.slice(BACKBONE_PREFIX.length))
-      const indices = rel.map(blockIndex).filter((i): i is number => i !== null)
+      const blockOf = blocks.numbering(rel)
+      const indices = rel.map(blockOf).filter((i): i is number => i !== null)
       const depth = indices.length ? Math.max(...indices) + 1 : 0
       if (spec.blocks > depth) throw inputError(`--freeze ${spec.blocks}: the backbone has only ${depth} blocks`, {hint: `use a number from 0 to ${depth}, or none`})
       // What comes after the blocks: the final norm and pre_logits (names after the last block in
@@ -76,8 +85,8 @@ export function trainableNames(names: readonly string[], spec: FreezeSpec, toOff
           continue
         }
         const r = n.slice(BACKBONE_PREFIX.length)
-        const b = blockIndex(r)
-        if (b !== null ? b >= depth - spec.blocks : isAfterBlocks(r)) out.add(n)
+        const b = blockOf(r)
+        if (b !== null ? b >= depth - spec.blocks : blocks.afterBlocks(r)) out.add(n)
       }
       break
     }
@@ -96,9 +105,4 @@ function isBuffer(name: string): boolean {
   // Heads declare their own buffers (mesh: the SMPL body model and the mean pose/shape).
   const rel = name.startsWith(HEAD_PREFIX) ? name.slice(HEAD_PREFIX.length) : null
   return rel !== null && [...headRegistry.values()].some((h) => h.isBuffer?.(rel) ?? false)
-}
-
-/** Unnumbered backbone parameters that sit after the blocks: norms and output projections, not embeddings. */
-function isAfterBlocks(rel: string): boolean {
-  return !/embed/i.test(rel)
 }

@@ -1,8 +1,2 @@
-/** The `input_layout` config key as training-pair options (shared by training and `motion eval`). */
-import type {InputLayout} from '../data/augment/index.js'
-
-/** `{inputLayout}` unless the layout is exact H36M (or absent, as in runs written before the key existed). */
-export function inputLayoutOf(config: {input_layout?: unknown} | Record<string, unknown>): {inputLayout?: InputLayout} {
-  const layout = (config as {input_layout?: unknown}).input_layout
-  return typeof layout === 'string' && layout !== 'h36m17' ? {inputLayout: layout as InputLayout} : {}
-}
+/** The `input_layout` option now lives with the augmentation it configures (src/data/augment/). */
+export {inputLayoutOf} from '../data/augment/input-layout-option.js'

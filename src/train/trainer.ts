@@ -12,12 +12,12 @@ import {inputError} from '../core/errors.js'
 import {type Model, runModel} from '../model/model.js'
 import {loadOnnxRuntime} from '../nn/onnx/session.js'
 import {type BackendName, selectBackend} from '../nn/tfjs/backend.js'
-import {meshLoss, type MeshLossConfig} from '../tasks/mesh/losses.js'
+import type {MeshLossConfig} from '../tasks/mesh/losses.js'
+import {trainTask} from '../tasks/train-registry.js'
+import type {LossSpec, TaskLoss, TrainTaskEntry} from '../tasks/train-task.js'
 import type {NDArray} from '../core/ndarray.js'
-import {crossEntropy, oneHot} from '../nn/classification.js'
 import {TfjsTrainer} from './engine-tfjs.js'
-import {combinedPoseLoss, loss2dWeighted, type PoseLossLambdas} from '../nn/losses.js'
-import {backbonePoseLoss} from '../nn/losses-literature.js'
+import type {PoseLossLambdas} from '../nn/losses.js'
 import {createOnnxTrainer, type GradientResult, type OnnxTrainer} from './onnx-trainer.js'
 import {AdamW, type AdamWConfig, adamwStateFromTensors, adamwStateToTensors} from './optim.js'
 import type {RngState} from '../core/rng.js'
@@ -106,41 +106,17 @@ async function tfjsTrainer(opts: CreateTrainerOptions, backend: BackendName | 'a
 }
 
 async function onnxTrainer(opts: CreateTrainerOptions): Promise<Trainer> {
-  const {model, task, lambdas} = opts
-  const n = opts.inputShape[0]!
-  const targetShape = task === 'action' ? [n, opts.classes!] : [...opts.inputShape.slice(0, -1), 3]
-  const meshConfig = opts.meshLoss
-  const meshInputs = task === 'mesh' ? meshTargetInputs(opts.inputShape, meshConfig, opts.meshVertices) : null
+  const {model, lambdas} = opts
+  const task = trainTask(opts.task)
+  const spec: LossSpec = {backbone: model.backbone, lambdas, meshLoss: opts.meshLoss, lambda2d: opts.lambda2d}
+  const targets = task.targetInputs(opts.inputShape, {classes: opts.classes, meshLoss: opts.meshLoss, meshVertices: opts.meshVertices})
   const inner = await createOnnxTrainer({
     buildModel: (ops, inputs) => runModel(ops, model, inputs.x!),
-    buildLoss: (ops, outputs, inputs) => {
-      if (task === 'mesh') {
-        // MotionBERT's MeshLoss on the head's graph outputs; the targets are graph inputs.
-        const withVerts = meshConfig!.lambda_verts > 0
-        const l = meshLoss(
-          ops,
-          {rotmat: outputs.rotmat!, betas: outputs.betas!, kp_3d: outputs.kp_3d!, verts: withVerts ? outputs.verts : undefined},
-          {rotmat: inputs.rotmat!, betas: inputs.betas!, kp_3d: inputs.kp_3d!, verts: withVerts ? inputs.verts : undefined},
-          meshConfig,
-          {parts: 'weighted'},
-        )
-        return {total: l.total, parts: l.parts}
-      }
-      if (task === 'action') {
-        const ce = crossEntropy(ops, outputs.logits!, inputs.y!)
-        return {total: ce, parts: {ce}}
-      }
-      const own = backbonePoseLoss(ops, model.backbone.name, outputs, inputs.y!, lambdas)
-      if (own) return own
-      const l = combinedPoseLoss(ops, outputs.pose3d!, inputs.y!, lambdas, {parts: 'weighted'})
-      return {total: l.total, parts: l.parts}
-    },
+    // The task's objective on the graph outputs; the targets are graph inputs.
+    buildLoss: (ops, outputs, inputs) => definedParts(task.loss(ops, outputs, inputs, spec)),
     weights: model.weights,
     trainable: (name) => opts.trainable.has(name),
-    inputs: meshInputs ?? [
-      {name: 'x', shape: [...opts.inputShape]},
-      {name: 'y', shape: targetShape},
-    ],
+    inputs: [{name: 'x', shape: [...opts.inputShape]}, ...targets],
     optimizer: adamwConfig(opts.schedule, opts.weightDecay),
     threads: opts.threads,
     seed: opts.seed,
@@ -149,17 +125,14 @@ async function onnxTrainer(opts: CreateTrainerOptions): Promise<Trainer> {
   // 2D-only batches (--data-2d): lambda_2d · loss_2d_weighted on a second graph sharing the weights.
   const twoD: TwoDGraph = (shapes) =>
     inner.withLoss(
-      (ops, outputs, inputs) => {
-        const l2d = loss2dWeighted(ops, outputs.pose3d!, inputs.y!, inputs.conf!)
-        return {total: lambda2d === 1 ? l2d : ops.scale(l2d, lambda2d), parts: {'2d_proj': l2d}}
-      },
+      (ops, outputs, inputs) => definedParts(task.loss(ops, outputs, inputs, {...spec, lambda2d})),
       [
         {name: 'x', shape: shapes.x},
         {name: 'y', shape: shapes.y},
         {name: 'conf', shape: shapes.conf},
       ],
     )
-  return new OnnxTrainerAdapter(inner, opts.trainable, opts.threads, opts.classes, twoD)
+  return new OnnxTrainerAdapter(inner, opts.trainable, opts.threads, opts.classes, twoD, task)
 }
 
 /** Builds the 2D-loss graph for the shapes of the first 2D batch (static per trainer). */
@@ -177,6 +150,7 @@ export class OnnxTrainerAdapter implements Trainer {
     threads: number | undefined,
     private readonly classes: number | undefined,
     private readonly buildTwoD?: TwoDGraph,
+    private readonly task?: TrainTaskEntry,
   ) {
     this.backend = `onnxruntime-node${threads ? `, ${threads} threads` : ''}`
   }
@@ -184,18 +158,7 @@ export class OnnxTrainerAdapter implements Trainer {
   async step(batch: TrainBatch, lrScale: number): Promise<StepResult> {
     if (batch.features) throw new Error('the onnx trainer does not take cached features; the feature cache trains on tfjs')
     if (batch.conf) return (await this.twoDTrainer(batch)).step({x: batch.input, y: batch.target!, conf: batch.conf}, lrScale)
-    if (batch.task === 'mesh') {
-      const m = batch.mesh!
-      return this.inner.step({x: batch.input, rotmat: m.rotmat, betas: m.betas, kp_3d: m.kp_3d, ...(m.verts ? {verts: m.verts} : {})}, lrScale)
-    }
-    let y: NDArray
-    if (batch.task === 'action') {
-      const labels = batch.labels!
-      y = {data: oneHot(labels, this.classes!), shape: [labels.length, this.classes!]}
-    } else {
-      y = batch.target!
-    }
-    return this.inner.step({x: batch.input, y}, lrScale)
+    return this.inner.step({x: batch.input, ...(this.task ?? trainTask(batch.task)).targets(batch, this.classes)}, lrScale)
   }
 
   /** Loss, parts and gradients of a 2D-only batch without an update (engine comparisons). */
@@ -229,19 +192,7 @@ export class OnnxTrainerAdapter implements Trainer {
   }
 }
 
-/** Graph inputs of a mesh training step: the clip and MeshLoss's targets (static shapes). */
-function meshTargetInputs(inputShape: readonly number[], config: MeshLossConfig | undefined, vertices: number | undefined): Array<{name: string; shape: number[]}> {
-  if (!config) throw new Error('createTrainer: task mesh needs meshLoss')
-  const [n, t] = inputShape as [number, number]
-  const inputs = [
-    {name: 'x', shape: [...inputShape]},
-    {name: 'rotmat', shape: [n, t, 24, 3, 3]},
-    {name: 'betas', shape: [n, t, 10]},
-    {name: 'kp_3d', shape: [n, t, 17, 3]},
-  ]
-  if (config.lambda_verts > 0) {
-    if (!vertices) throw new Error('createTrainer: lambda_verts needs meshVertices')
-    inputs.push({name: 'verts', shape: [n, t, vertices, 3]})
-  }
-  return inputs
+/** A task loss with its uncomputed parts left out (the graph's outputs). */
+function definedParts<T>(l: TaskLoss<T>): {total: T; parts: Record<string, T>} {
+  return {total: l.total, parts: Object.fromEntries(Object.entries(l.parts).filter((e): e is [string, T] => e[1] !== undefined))}
 }

@@ -4,6 +4,7 @@
  * the forward pass written once against Ops<T>.
  */
 import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
+import type {BackboneLoss} from '../losses-literature.js'
 import type {Ops} from '../ops.js'
 import type {OutputUnits} from './units.js'
 
@@ -28,6 +29,15 @@ export interface BackboneEntry<C extends EntryConfig = EntryConfig> {
   readonly outputs: readonly string[]
   /** Official checkpoint key conventions (see src/model/official.ts). */
   readonly official: OfficialKeyMap
+  /** Its numbered blocks, in forward order (`--freeze N` trains the last N). */
+  readonly blocks: BlockLayout
+  /**
+   * Inference on screen-normalised 2D (MixSTE, Strided): how a sequence is cut into windows.
+   * Absent: the official infer_wild (DSTformer), no lifting strategy.
+   */
+  readonly screenWindows?: ScreenWindows
+  /** Its own training objective (MixSTE, Strided); absent: MotionBERT's combined pose loss. */
+  readonly poseLoss?: BackboneLoss
 
   /**
    * Resolve the config: values given in `partial` win, then what the weights' shapes say, then
@@ -62,4 +72,42 @@ export interface OfficialKeyMap {
   droppedWhenWrapped?(key: string): boolean
   /** Units of the official checkpoints' own pose3d output (backbones with output layers); default normalised. */
   readonly outputUnits?: OutputUnits
+}
+
+/**
+ * Where a backbone's blocks are: what `--freeze N` trains (the last N blocks and what follows
+ * them) and keeps frozen (the embeddings and earlier blocks).
+ */
+export interface BlockLayout {
+  /**
+   * Each parameter's block for these parameters (names relative to the backbone, e.g.
+   * `blocks_st.3.attn_s.qkv.weight` → 3), null for one outside the numbered blocks.
+   */
+  numbering(relNames: readonly string[]): (rel: string) => number | null
+  /** Whether a parameter outside the blocks runs after them (final norms, output layers) rather than before (embeddings). */
+  afterBlocks(rel: string): boolean
+}
+
+/** Blocks that are numbered groups `<group>.<i>.*` of the named groups (`i` is the block). */
+export function numberedGroups(groups: readonly string[], after: (rel: string) => boolean): BlockLayout {
+  const re = new RegExp(`^(?:${groups.join('|')})\\.(\\d+)\\.`)
+  return {
+    numbering: () => (rel) => {
+      const m = re.exec(rel)
+      return m ? Number(m[1]) : null
+    },
+    afterBlocks: after,
+  }
+}
+
+export interface ScreenWindows {
+  /**
+   * 'clips': consecutive clips of the window length, the last one the final frames (every frame
+   * predicted); 'centre-frame': one edge-padded window per frame, its centre frame predicted.
+   */
+  readonly kind: 'clips' | 'centre-frame'
+  /** The config key holding the window length (frames). */
+  readonly frameKey: string
+  /** The windowing in words (recorded in outputs). */
+  readonly description: string
 }

@@ -1,5 +1,5 @@
 /**
- * The mesh parts of a training run (src/train/run.ts calls these for `finetune --task mesh`, as
+ * The mesh parts of a training run (tasks/mesh/training.ts supplies them to `finetune --task mesh`, as
  * train_mesh.py): the model (a mesh checkpoint as it is, or a pretrained backbone with a fresh
  * SMPLRegressor and the user's body model), the batches from a mesh data folder (src/tasks/mesh/data.ts),
  * the objective's config and the per-epoch evaluation (MPVE, MPJPE, PA-MPJPE in mm).

@@ -168,7 +168,7 @@ function strategyOptions(ctx: TaskContext, strategy: LiftingStrategy, videoSize:
     normalisation: strategy.normalisation,
     outputs: `${strategy.outputUnits}; written x ${strategy.outputScale} as ${strategy.units}`,
     videoSize,
-    windows: ctx.loaded.model.backbone.name === 'strided' ? 'one centred window per frame, edge-padded' : 'clips of num_frame, the last one the final num_frame frames',
+    windows: ctx.loaded.model.backbone.screenWindows?.description,
     flip,
     rootrel: true,
     smooth: smoothing ? {...smoothing} : null,

@@ -15,6 +15,7 @@ import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {TfjsTrainer} from '../../../src/train/engine-tfjs.js'
 import {DEFAULT_POSE_LOSS_LAMBDAS} from '../../../src/nn/losses.js'
 import {backbonePoseLoss} from '../../../src/nn/losses-literature.js'
+import {getBackbone} from '../../../src/backbones/registry.js'
 import {createOnnxTrainer} from '../../../src/train/onnx-trainer.js'
 import {AdamW} from '../../../src/train/optim.js'
 import {fixturesDir} from '../../helpers/paths.js'
@@ -91,7 +92,7 @@ test('wasm: a Strided Transformer training step (official tiny checkpoint) runs,
 
   const onnx = await createOnnxTrainer({
     buildModel: (ops, inputs) => runModel(ops, model, inputs.x!),
-    buildLoss: (ops, outputs, inputs) => backbonePoseLoss(ops, 'strided', outputs, inputs.y!, DEFAULT_POSE_LOSS_LAMBDAS)!,
+    buildLoss: (ops, outputs, inputs) => backbonePoseLoss(ops, getBackbone('strided'), outputs, inputs.y!, DEFAULT_POSE_LOSS_LAMBDAS)!,
     weights: model.weights,
     trainable: (k) => trainable.has(k),
     inputs: [{name: 'x', shape: [n, frames, joints, 2]}, {name: 'y', shape: [n, frames, joints, 3]}],

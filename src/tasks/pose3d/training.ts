@@ -1,0 +1,113 @@
+/**
+ * 3D lifting as a training task (train.py): windows of 3D clips seen through virtual cameras,
+ * optional 2D-only samples (--data-2d), MotionBERT's combined pose loss (or MixSTE / Strided's own
+ * objectives), and MPJPE on the test split picking the best checkpoint.
+ */
+import {getBackbone, DEFAULT_BACKBONE} from '../../backbones/registry.js'
+import type {RawConfig} from '../../config/types.js'
+import type {NDArray} from '../../core/ndarray.js'
+import {sequencePredictor} from '../../model/lifting.js'
+import {modelTask} from '../../model/native.js'
+import {TRAINED_OUTPUT_UNITS} from '../../model/units.js'
+import {combinedPoseLoss, loss2dWeighted} from '../../nn/losses.js'
+import {backbonePoseLoss} from '../../nn/losses-literature.js'
+import type {Ops} from '../../nn/ops.js'
+import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
+import {PoseBatchSource} from '../batches.js'
+import {augmentOf, loadClipWindows, loadTestWindows, trainingPair, videoBatchSource} from '../clip-data.js'
+import {evaluatePose} from '../evaluate.js'
+import {freshModel, withFreshHead} from '../fresh-model.js'
+import type {Evaluate, LossSpec, TaskLoss, TrainTaskEntry} from '../train-task.js'
+import type {TrainBatch} from '../train-types.js'
+import {finetuneBase} from '../training-model.js'
+import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
+
+export const pose3dTraining: TrainTaskEntry = {
+  name: 'pose3d',
+  description: '3D lifting from 3D clips seen through virtual cameras (plus 2D-only samples with --data-2d)',
+  takesData2d: true,
+  takesSmplDir: false,
+
+  async initialModel(settings) {
+    if (settings.command === 'pretrain') {
+      // MixSTE / Strided end in their own output layers (head none).
+      const ownPoseOutput = getBackbone(String(settings.modelConfig.backbone ?? DEFAULT_BACKBONE)).outputs.includes('pose3d')
+      const raw: RawConfig = {...settings.modelConfig, head: ownPoseOutput ? 'none' : 'pose3d'}
+      return freshModel(raw, settings.seed)
+    }
+    const base = await finetuneBase(settings)
+    // MixSTE / Strided end in their own output layers (head none): they train as they are.
+    if (modelTask(base) === 'pose3d' && (base.head.name === 'pose3d' || (base.head.name === 'none' && base.backbone.outputs.includes('pose3d')))) return base
+    // Another task's checkpoint: keep the backbone, fresh pose head.
+    return withFreshHead(base, {head: 'pose3d'}, settings.seed)
+  },
+
+  async trainData({settings, config, model, engineFor}) {
+    const augment = augmentOf(config)
+    let source
+    if (config.video_views) {
+      source = await videoBatchSource(settings, config, augment)
+    } else {
+      const train = (await loadClipWindows(settings, 'train'))!
+      const batchSize = Math.min(Number(config.batch_size), train.length)
+      source = new PoseBatchSource(train, {batchSize, pair: trainingPair(config, 'image'), augment, rootrel: Boolean(config.rootrel), noConf: Boolean(config.no_conf)})
+    }
+    const batchSize = Math.min(source.batchSize, source.size)
+    const source2d = settings.data2d && settings.data2d.length > 0
+      ? new TwoDBatchSource(windowTracks(await readTracks2d(settings.data2d), Number(config.clip_len)), {batchSize, clipLen: Number(config.clip_len), flip: Boolean(config.flip), augment, noConf: Boolean(config.no_conf)})
+      : undefined
+    return {
+      source,
+      ...(source2d ? {source2d} : {}),
+      async evaluation() {
+        const test = await loadTestWindows(settings, config)
+        if (!test) return {best: {name: 'loss', higherIsBetter: false}}
+        const cameraSeed = settings.seed + 1_000_003
+        const evaluate: Evaluate = async (weights) => {
+          // The inference engine (onnx where it loads) on the current weights, released after each evaluation.
+          const engine = await engineFor({...model, weights})
+          const predict = async (input: NDArray): Promise<NDArray> => {
+            const out = await engine.run(input)
+            return out.pose3d ?? out.logits ?? Object.values(out)[0]!
+          }
+          try {
+            const r = await evaluatePose(sequencePredictor(model, predict), test, {cameraSeed, pair: inputLayoutOf(config), batchSize: Number(config.batch_size), limit: settings.evalLimit, flip: Boolean(config.flip), noConf: Boolean(config.no_conf), outputUnits: TRAINED_OUTPUT_UNITS})
+            return {mpjpe: r.mpjpe, p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe}
+          } finally {
+            await engine.dispose()
+          }
+        }
+        return {evaluate, best: {name: 'mpjpe', higherIsBetter: false}}
+      },
+    }
+  },
+
+  targets(batch: TrainBatch) {
+    return {y: batch.target!, ...(batch.conf ? {conf: batch.conf} : {})}
+  },
+
+  targetInputs(inputShape) {
+    return [{name: 'y', shape: [...inputShape.slice(0, -1), 3]}]
+  },
+
+  loss: poseLoss,
+}
+
+/**
+ * The pose objective: on a 2D-only batch (a `conf` target) lambda_2d · loss_2d_weighted; else the
+ * backbone's own objective (MixSTE / Strided, losses-literature.ts) or MotionBERT's combined loss.
+ */
+function poseLoss<T>(ops: Ops<T>, outputs: Readonly<Record<string, T>>, targets: Readonly<Record<string, T | undefined>>, spec: LossSpec): TaskLoss<T> {
+  const gt = targets.y!
+  if (targets.conf) {
+    const pred = outputs.pose3d ?? outputs[Object.keys(outputs)[0]!]!
+    const l2d = loss2dWeighted(ops, pred, gt, targets.conf)
+    const lambda2d = spec.lambda2d ?? 1
+    return {total: lambda2d === 1 ? l2d : ops.scale(l2d, lambda2d), parts: {'2d_proj': l2d}}
+  }
+  const own = backbonePoseLoss(ops, spec.backbone, outputs, gt, spec.lambdas)
+  if (own) return own
+  const pred = outputs.pose3d ?? outputs[Object.keys(outputs)[0]!]!
+  const l = combinedPoseLoss(ops, pred, gt, spec.lambdas, {parts: 'weighted'})
+  return {total: l.total, parts: l.parts}
+}
