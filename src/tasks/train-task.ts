@@ -18,6 +18,29 @@ import type {RunSettings, TrainBatch, TrainTask} from './train-types.js'
 /** Scores the model with these weights (metric name → value). */
 export type Evaluate = (weights: Map<string, NDArray>) => Promise<Record<string, number>>
 
+/**
+ * An Evaluate that scores the current weights on an inference engine (onnx where it loads),
+ * released after each evaluation; `score` gets the model's prediction function.
+ */
+export function engineEvaluate(
+  engineFor: (model: Model) => Promise<InferenceEngine>,
+  model: Model,
+  score: (predict: (input: NDArray) => Promise<NDArray>) => Promise<Record<string, number>>,
+): Evaluate {
+  return async (weights) => {
+    const engine = await engineFor({...model, weights})
+    const predict = async (input: NDArray): Promise<NDArray> => {
+      const out = await engine.run(input)
+      return out.pose3d ?? out.logits ?? Object.values(out)[0]!
+    }
+    try {
+      return await score(predict)
+    } finally {
+      await engine.dispose()
+    }
+  }
+}
+
 /** The metric that picks the best checkpoint. */
 export interface BestMetricChoice {
   name: string

@@ -7,13 +7,12 @@ import type {RawConfig} from '../../config/types.js'
 import {isActionPickle, ntuClassNames} from '../../data/ntu.js'
 import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {readClipFolder} from '../../data/motion3d/clip-folder.js'
-import type {NDArray} from '../../core/ndarray.js'
 import {crossEntropy, oneHot} from '../../nn/classification.js'
 import {ActionBatchSource, type BatchSource} from '../batches.js'
 import {augmentOf, loadClipWindows, loadTestWindows, trainingPair, videoBatchSource} from '../clip-data.js'
 import {evaluateAction} from '../evaluate.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import type {Evaluate, TaskTrainData, TrainDataContext, TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, type TaskTrainData, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {evaluateNtu, loadNtuPickle, NtuBatchSource, ntuClassCount, ntuRunData} from './ntu.js'
@@ -85,16 +84,10 @@ async function ntuTrainData({settings, config, model, engineFor}: TrainDataConte
     source,
     async evaluation() {
       if (!(ntu.test.length > 0 && settings.evalLimit > 0)) return {best: LOSS_ONLY}
-      const evaluate: Evaluate = async (weights) => {
-        const engine = await engineFor({...model, weights})
-        try {
-          const predict = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).logits!
-          const r = await evaluateNtu(predict, ntu.test, {scaleRange: config.scale_range_test ?? [1, 1], batchSize: Number(config.batch_size), classes, seed: settings.seed + 1_000_003, limit: settings.evalLimit, noConf: Boolean(config.no_conf)})
-          return {top1: r.top1, top5: r.top5}
-        } finally {
-          await engine.dispose()
-        }
-      }
+      const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+        const r = await evaluateNtu(predict, ntu.test, {scaleRange: config.scale_range_test ?? [1, 1], batchSize: Number(config.batch_size), classes, seed: settings.seed + 1_000_003, limit: settings.evalLimit, noConf: Boolean(config.no_conf)})
+        return {top1: r.top1, top5: r.top5}
+      })
       return {evaluate, best: TOP1}
     },
   }
@@ -119,19 +112,10 @@ async function clipTrainData({settings, config, model, engineFor}: TrainDataCont
       const test = await loadTestWindows(settings, config)
       if (!test) return {best: LOSS_ONLY}
       const cameraSeed = settings.seed + 1_000_003
-      const evaluate: Evaluate = async (weights) => {
-        const engine = await engineFor({...model, weights})
-        const predict = async (input: NDArray): Promise<NDArray> => {
-          const out = await engine.run(input)
-          return out.pose3d ?? out.logits ?? Object.values(out)[0]!
-        }
-        try {
-          const r = await evaluateAction(predict, test, {cameraSeed, pair: {normalisation: 'crop', ...inputLayoutOf(config)}, batchSize: Number(config.batch_size), persons, limit: settings.evalLimit, classes, noConf: Boolean(config.no_conf)})
-          return {top1: r.top1, top5: r.top5}
-        } finally {
-          await engine.dispose()
-        }
-      }
+      const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+        const r = await evaluateAction(predict, test, {cameraSeed, pair: {normalisation: 'crop', ...inputLayoutOf(config)}, batchSize: Number(config.batch_size), persons, limit: settings.evalLimit, classes, noConf: Boolean(config.no_conf)})
+        return {top1: r.top1, top5: r.top5}
+      })
       return {evaluate, best: TOP1}
     },
   }

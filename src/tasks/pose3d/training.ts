@@ -5,7 +5,6 @@
  */
 import {getBackbone, DEFAULT_BACKBONE} from '../../backbones/registry.js'
 import type {RawConfig} from '../../config/types.js'
-import type {NDArray} from '../../core/ndarray.js'
 import {sequencePredictor} from '../../model/lifting.js'
 import {modelTask} from '../../model/native.js'
 import {TRAINED_OUTPUT_UNITS} from '../../model/units.js'
@@ -17,7 +16,7 @@ import {PoseBatchSource} from '../batches.js'
 import {augmentOf, loadClipWindows, loadTestWindows, trainingPair, videoBatchSource} from '../clip-data.js'
 import {evaluatePose} from '../evaluate.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import type {Evaluate, LossSpec, TaskLoss, TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, type LossSpec, type TaskLoss, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
@@ -63,20 +62,10 @@ export const pose3dTraining: TrainTaskEntry = {
         const test = await loadTestWindows(settings, config)
         if (!test) return {best: {name: 'loss', higherIsBetter: false}}
         const cameraSeed = settings.seed + 1_000_003
-        const evaluate: Evaluate = async (weights) => {
-          // The inference engine (onnx where it loads) on the current weights, released after each evaluation.
-          const engine = await engineFor({...model, weights})
-          const predict = async (input: NDArray): Promise<NDArray> => {
-            const out = await engine.run(input)
-            return out.pose3d ?? out.logits ?? Object.values(out)[0]!
-          }
-          try {
-            const r = await evaluatePose(sequencePredictor(model, predict), test, {cameraSeed, pair: inputLayoutOf(config), batchSize: Number(config.batch_size), limit: settings.evalLimit, flip: Boolean(config.flip), noConf: Boolean(config.no_conf), outputUnits: TRAINED_OUTPUT_UNITS})
-            return {mpjpe: r.mpjpe, p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe}
-          } finally {
-            await engine.dispose()
-          }
-        }
+        const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+          const r = await evaluatePose(sequencePredictor(model, predict), test, {cameraSeed, pair: inputLayoutOf(config), batchSize: Number(config.batch_size), limit: settings.evalLimit, flip: Boolean(config.flip), noConf: Boolean(config.no_conf), outputUnits: TRAINED_OUTPUT_UNITS})
+          return {mpjpe: r.mpjpe, p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe}
+        })
         return {evaluate, best: {name: 'mpjpe', higherIsBetter: false}}
       },
     }
