@@ -4,6 +4,7 @@
  * (`motion --help` stays fast); the values are parsed by src/model/engine.ts inside run().
  */
 import {Flags} from '@oclif/core'
+import type {ModelRequest} from '../predict/api.js'
 
 /** tfjs backends in selection order (as src/nn/tfjs/backend.ts BACKEND_NAMES; a test keeps them equal). */
 export const BACKEND_FLAG_OPTIONS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const
@@ -31,3 +32,36 @@ export const CHECKPOINT_DESCRIPTION =
   'Model to run: an official MotionBERT checkpoint (.bin/.pth/.pt), a native model folder (from `motion import`) or a .safetensors file.'
 export const CONFIG_DESCRIPTION =
   'Config file (MotionBERT YAML keys as they are, or JSON/JS); model sizes it leaves out are read from the checkpoint (num_heads cannot be: default 8).'
+
+/** Joint layouts of streamed keypoints (as src/predict/stream/messages.ts STREAM_LAYOUTS; a test keeps them equal). */
+export const STREAM_LAYOUT_OPTIONS = ['auto', 'coco17', 'halpe26', 'h36m17', 'coco18', 'body25', 'blazepose33'] as const
+
+/** The flags that say which model runs and how, as predict and serve name them. */
+interface ModelFlagValues {
+  checkpoint?: string
+  config?: string
+  pixel?: boolean
+  'video-size'?: string
+  'clip-len'?: number
+  flip?: boolean
+  rootrel?: boolean
+  engine?: string
+  backend?: string
+  threads?: number
+}
+
+/** The library's ModelRequest from those flags (the values were checked by oclif's `options`). */
+export function modelRequestFrom(flags: ModelFlagValues): ModelRequest {
+  return {
+    checkpoint: flags.checkpoint,
+    config: flags.config,
+    pixel: flags.pixel,
+    videoSize: flags['video-size'],
+    clipLen: flags['clip-len'],
+    flip: flags.flip,
+    rootrel: flags.rootrel,
+    engine: flags.engine as ModelRequest['engine'],
+    backend: flags.backend as ModelRequest['backend'],
+    threads: flags.threads,
+  }
+}

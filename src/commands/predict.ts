@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
+import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
 import type {PredictProgress, PredictResult} from '../tasks/types.js'
 
@@ -60,7 +60,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     ffmpeg: Flags.string({description: 'Video input: the ffmpeg binary (default: $MOTION_FFMPEG, else ffmpeg on PATH, else the one installed with motion).', helpGroup: 'VIDEO'}),
     stream: Flags.boolean({description: 'Live mode: NDJSON 2D frames on stdin ({"frame": N, "people": [{"id": 1, "keypoints": [[x, y, score], ...]}]}), one NDJSON line of 3D per frame on stdout, flushed per line. --clip-len sets the window.', default: false, helpGroup: 'STREAM'}),
     latency: Flags.integer({description: 'With --stream: frames of look-ahead. Frame N is answered when frame N + latency arrives: more look-ahead is more accurate and later (docs/streaming.md).', min: 0, default: 0, helpGroup: 'STREAM'}),
-    layout: Flags.string({description: 'With --stream: joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: ['auto', 'coco17', 'halpe26', 'h36m17', 'coco18', 'body25', 'blazepose33'], default: 'auto', helpGroup: 'STREAM'}),
+    layout: Flags.string({description: 'With --stream: joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: [...STREAM_LAYOUT_OPTIONS], default: 'auto', helpGroup: 'STREAM'}),
     ...engineFlags,
   }
 
@@ -72,18 +72,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       import('../ui/progress.js'),
       import('../core/errors.js'),
     ])
-    const model = {
-      checkpoint: flags.checkpoint,
-      config: flags.config,
-      pixel: flags.pixel,
-      videoSize: flags['video-size'],
-      clipLen: flags['clip-len'],
-      flip: flags.flip,
-      rootrel: flags.rootrel,
-      engine: flags.engine as PredictRequest['engine'],
-      backend: flags.backend as PredictRequest['backend'],
-      threads: flags.threads,
-    }
+    const model = modelRequestFrom(flags)
     const onWarning = (w: string): void => this.note(`warning: ${w}`)
     if (flags.stream) {
       if (args.input !== undefined) throw inputError('--stream reads NDJSON frames from stdin, not from a file', {hint: `pipe it in: motion predict --stream < ${args.input}`})

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags} from '../cli/model-flags.js'
+import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
 import type {ServeRequest} from '../predict/api.js'
 
 export default class Serve extends BaseCommand {
@@ -19,7 +19,7 @@ Each connection is its own stream: send NDJSON frame lines as text messages ({"f
     host: Flags.string({description: 'Address to listen on. The default serves this machine only; 0.0.0.0 opens it to the network (no authentication).', default: '127.0.0.1'}),
     'max-message': Flags.integer({description: 'Largest message answered, in bytes; a larger one gets an error message, one over 4x this closes the connection.', min: 1, default: 1 << 20}),
     latency: Flags.integer({description: 'Frames of look-ahead, as predict --stream --latency.', min: 0, default: 0, helpGroup: 'STREAM'}),
-    layout: Flags.string({description: 'Joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: ['auto', 'coco17', 'halpe26', 'h36m17', 'coco18', 'body25', 'blazepose33'], default: 'auto', helpGroup: 'STREAM'}),
+    layout: Flags.string({description: 'Joint layout of the keypoints (auto: by count, 17 = COCO-17, 26 = Halpe-26).', options: [...STREAM_LAYOUT_OPTIONS], default: 'auto', helpGroup: 'STREAM'}),
     'clip-len': Flags.integer({description: 'Frames per model window, look-ahead included (default 27).', min: 1, helpGroup: 'STREAM'}),
     flip: Flags.boolean({description: 'Flip test-time augmentation. On by default; --no-flip halves the work.', allowNo: true, helpGroup: 'STREAM'}),
     pixel: Flags.boolean({description: 'Keep pixel scale (needs --video-size).', default: false, helpGroup: 'STREAM'}),
@@ -34,15 +34,7 @@ Each connection is its own stream: send NDJSON frame lines as text messages ({"f
     const api = await import('../predict/api.js')
     const server = await api.serve(
       {
-        checkpoint: flags.checkpoint,
-        config: flags.config,
-        pixel: flags.pixel,
-        videoSize: flags['video-size'],
-        clipLen: flags['clip-len'],
-        flip: flags.flip,
-        engine: flags.engine as ServeRequest['engine'],
-        backend: flags.backend as ServeRequest['backend'],
-        threads: flags.threads,
+        ...modelRequestFrom(flags),
         latency: flags.latency,
         layout: flags.layout as ServeRequest['layout'],
         host: flags.host,

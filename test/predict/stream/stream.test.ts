@@ -13,7 +13,8 @@ import {test} from 'node:test'
 import {COCO17_JOINTS} from '../../../src/data/joint-maps.js'
 import type {NDArray} from '../../../src/core/ndarray.js'
 import {StreamLifter} from '../../../src/predict/stream/lifter.js'
-import {parseFrameLine, StreamLineError, type StreamFrame} from '../../../src/predict/stream/messages.js'
+import {parseFrameLine, STREAM_LAYOUTS, StreamLineError, type StreamFrame} from '../../../src/predict/stream/messages.js'
+import {STREAM_LAYOUT_OPTIONS} from '../../../src/cli/model-flags.js'
 import {runStream} from '../../../src/predict/stream/run.js'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {importModel} from '../../../src/model/load.js'
@@ -25,6 +26,10 @@ import {tmpDirForTests} from '../../helpers/tmp.js'
 function coco(shift = 0): number[][] {
   return COCO17_JOINTS.map((_, j) => [100 + j + shift, 200 + 2 * j, 0.9])
 }
+
+test('the --layout flag of predict --stream and serve offers exactly the layouts the stream reads', () => {
+  assert.deepEqual([...STREAM_LAYOUT_OPTIONS], [...STREAM_LAYOUTS])
+})
 
 test('parseFrameLine maps COCO-17, Halpe-26 and H36M-17 keypoints to H36M-17', () => {
   const c = parseFrameLine(JSON.stringify({frame: 3, people: [{id: 7, keypoints: coco()}]}), -1)
