@@ -65,39 +65,21 @@ export const WINDOWS_PER_CALL = 16
 export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedOptions, runModel: RunModel): AsyncGenerator<WildProgress, WindowedResult, void> {
   const T = keypoints.shape[0]!
   const windows = planOverlappedWindows(T, opts.clipLen, opts.overlap)
-  const channels = opts.noConf ? 2 : 3
-  const views = opts.flip ? 2 : 1 // each window, and with flip its mirror image
   const x3d = new Float32Array(T * ROW)
   const weightSum = new Float32Array(T)
   let finalized = 0
   // Every window has the same length t (the track's, when it is shorter than a window).
   const t = windows[0]!.end - windows[0]!.start
-  const inSize = t * NUM_JOINTS * channels
-  const outSize = t * ROW
   for (let first = 0; first < windows.length; first += WINDOWS_PER_CALL) {
     const chunk = windows.slice(first, first + WINDOWS_PER_CALL)
-    const B = chunk.length * views
-    const batch = new Float32Array(B * inSize) // [B, t, 17, C]: window k at k·views, its mirror next
-    chunk.forEach(({start, end}, k) => {
-      // [t, 17, 3] this window's own normalisation
-      const normalized = normalizeWindow({data: keypoints.data.subarray(start * ROW, end * ROW), shape: [t, NUM_JOINTS, 3]})
-      const base = k * views * inSize
-      for (let i = 0; i < t * NUM_JOINTS; i++) for (let c = 0; c < channels; c++) batch[base + i * channels + c] = normalized.data[i * 3 + c]!
-      if (opts.flip) flipInto(batch, base, batch, base + inSize, t, channels)
-    })
-    const out = await runModel({data: batch, shape: [B, t, NUM_JOINTS, channels]})
-    if (out.shape.join() !== [B, t, NUM_JOINTS, 3].join()) {
-      throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${B}, ${t}, 17, ${channels}]; expected [${B}, ${t}, 17, 3]`)
-    }
+    // [t, 17, 3] each window's root-relative, flip-averaged answer; a window that cannot be
+    // normalised stops the track, as a failing single window always has
+    const lifted = await liftWindowBatch(chunk.map(({start, end}) => ({data: keypoints.data.subarray(start * ROW, end * ROW), shape: [t, NUM_JOINTS, 3]})), opts, runModel)
     for (const [k, {start}] of chunk.entries()) {
+      const r = lifted[k]!
+      if (!('data' in r)) throw r.error
+      const pred = r.data
       const i = first + k
-      const base = k * views * outSize
-      const pred = out.data.slice(base, base + outSize) // [t, 17, 3]
-      if (opts.flip) {
-        const back = new Float32Array(outSize)
-        flipInto(out.data, base + outSize, back, 0, t, 3)
-        for (let m = 0; m < pred.length; m++) pred[m] = (pred[m]! + back[m]!) / 2
-      }
       const isFirst = i === 0
       const isLast = i === windows.length - 1
       const ramp = opts.overlap + 1
@@ -105,13 +87,7 @@ export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedO
         const w = Math.min(1, isFirst ? 1 : (f + 1) / ramp, isLast ? 1 : (t - f) / ramp)
         const frame = start + f
         weightSum[frame] = weightSum[frame]! + w
-        for (let j = 0; j < NUM_JOINTS; j++) {
-          for (let c = 0; c < 3; c++) {
-            const m = j * 3 + c
-            const v = pred[f * ROW + m]! - pred[f * ROW + ROOT * 3 + c]!
-            x3d[frame * ROW + m] = x3d[frame * ROW + m]! + w * v
-          }
-        }
+        for (let m = 0; m < ROW; m++) x3d[frame * ROW + m] = x3d[frame * ROW + m]! + w * pred[f * ROW + m]!
       }
       const upTo = isLast ? T : windows[i + 1]!.start
       for (let f = finalized; f < upTo; f++) {

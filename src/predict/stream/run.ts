@@ -13,7 +13,7 @@ import {loadModel} from '../../model/load.js'
 import type {RawConfig} from '../../config/types.js'
 import type {NDArray} from '../../core/ndarray.js'
 import {predictWildStream} from '../../data/wild.js'
-import {liftWindowBatch, predictWindowedStream} from '../../data/windowed.js'
+import {liftWindowBatch} from '../../data/windowed.js'
 import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
@@ -115,30 +115,8 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
     return pose
   }
-  // One person's window through predict's own pipeline.
-  const liftWindow = async (track: NDArray): Promise<NDArray> => {
-    if (windowUnits) {
-      // [t, 17, 3] one window, scaled to its own box, as predict lifts each of its windows
-      const windowed = predictWindowedStream(track, {clipLen: track.shape[0]!, overlap: 0, flip: wild.flip, noConf: inputChannels({loaded}) === 2}, runModel)
-      for (;;) {
-        const step = await windowed.next()
-        if (!step.done) continue
-        const x3d = step.value.x3d
-        if (windowUnits.scale !== 1) for (let k = 0; k < x3d.data.length; k++) x3d.data[k] = x3d.data[k]! * windowUnits.scale
-        return x3d
-      }
-    }
-    const stream = strategy ? predictSequenceStream(strategy, track, {videoSize: options.videoSize!, flip: wild.flip}, runModel) : predictWildStream(track, {...wild, clipLen: track.shape[0]!}, runModel)
-    for (;;) {
-      const step = await stream.next()
-      if (step.done) return step.value.x3d
-    }
-  }
-  const scaleInPlace = (x3d: NDArray): NDArray => {
-    if (windowUnits && windowUnits.scale !== 1) for (let k = 0; k < x3d.data.length; k++) x3d.data[k] = x3d.data[k]! * windowUnits.scale
-    return x3d
-  }
-  // Window models: all windows of the same length (every person of a frame) in one model call.
+  // Window models: all windows of the same length (every person of a frame) in one model call,
+  // each scaled to its own box as predict lifts each of its windows.
   const liftWindows: LiftWindows | undefined = windowUnits
     ? async (tracks) => {
         const results: Array<NDArray | {error: unknown}> = new Array(tracks.length)
@@ -148,12 +126,26 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
           const lifted = await liftWindowBatch(indices.map((i) => tracks[i]!), {flip: wild.flip, noConf: inputChannels({loaded}) === 2}, runModel)
           for (const [k, i] of indices.entries()) {
             const r = lifted[k]!
-            results[i] = 'data' in r ? scaleInPlace(r) : r
+            if ('data' in r && windowUnits.scale !== 1) for (let m = 0; m < r.data.length; m++) r.data[m] = r.data[m]! * windowUnits.scale
+            results[i] = r
           }
         }
         return results
       }
     : undefined
+  // One person's window through predict's own pipeline.
+  const liftWindow = async (track: NDArray): Promise<NDArray> => {
+    if (liftWindows) {
+      const [r] = await liftWindows([track])
+      if (!('data' in r!)) throw r!.error
+      return r
+    }
+    const stream = strategy ? predictSequenceStream(strategy, track, {videoSize: options.videoSize!, flip: wild.flip}, runModel) : predictWildStream(track, {...wild, clipLen: track.shape[0]!}, runModel)
+    for (;;) {
+      const step = await stream.next()
+      if (step.done) return step.value.x3d
+    }
+  }
   // Warm-up: the first model call builds the engine's session (seconds on a busy machine); do it
   // now, so the first frames are not held up by it. A standing figure, every joint confident.
   const warm = new Float32Array(window * 51)
