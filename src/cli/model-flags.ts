@@ -4,7 +4,6 @@
  * (`motion --help` stays fast); the values are parsed by src/model/engine.ts inside run().
  */
 import {Flags} from '@oclif/core'
-import type {ModelRequest} from '../predict/api.js'
 
 /** tfjs backends in selection order (as src/nn/tfjs/backend.ts BACKEND_NAMES; a test keeps them equal). */
 export const BACKEND_FLAG_OPTIONS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const
@@ -50,8 +49,22 @@ interface ModelFlagValues {
   threads?: number
 }
 
+/** The model part of the library's requests (src/predict/api.ts ModelRequest), named as it names them. */
+export interface ModelRequestFields {
+  checkpoint?: string
+  config?: string
+  pixel?: boolean
+  videoSize?: string
+  clipLen?: number
+  flip?: boolean
+  rootrel?: boolean
+  engine?: (typeof ENGINE_FLAG_OPTIONS)[number]
+  backend?: (typeof BACKEND_FLAG_OPTIONS)[number]
+  threads?: number
+}
+
 /** The library's ModelRequest from those flags (the values were checked by oclif's `options`). */
-export function modelRequestFrom(flags: ModelFlagValues): ModelRequest {
+export function modelRequestFrom(flags: ModelFlagValues): ModelRequestFields {
   return {
     checkpoint: flags.checkpoint,
     config: flags.config,
@@ -60,8 +73,8 @@ export function modelRequestFrom(flags: ModelFlagValues): ModelRequest {
     clipLen: flags['clip-len'],
     flip: flags.flip,
     rootrel: flags.rootrel,
-    engine: flags.engine as ModelRequest['engine'],
-    backend: flags.backend as ModelRequest['backend'],
+    engine: flags.engine as ModelRequestFields['engine'],
+    backend: flags.backend as ModelRequestFields['backend'],
     threads: flags.threads,
   }
 }
