@@ -68,6 +68,8 @@ const model: ConfigKeySpec[] = [
     description: 'Official action config name for num_classes.'},
   {key: 'model_version', type: 'string', default: 'class', allowed: ['class', 'embed'], inferable: true, group: 'model',
     description: 'Action head: class (classification with BatchNorm) or embed (normalised embedding, one-shot).'},
+  {key: 'temporal_segments', type: 'integer', default: 1, min: 1, inferable: true, group: 'model',
+    description: 'Action head: average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head).'},
   // MixSTE2 (JinluZhang1126/MixSTE common/model_cross.py); defaults as MotionBERT's load_backbone builds it.
   {key: 'num_frame', type: 'integer', min: 1, inferable: true, backbones: ['mixste'], group: 'model',
     description: 'MixSTE: frames per input sequence (length of its temporal positional embedding).'},

@@ -42,6 +42,7 @@ export interface MotionConfig {
   // Model: heads
   hidden_dim?: number
   dropout_ratio?: number
+  temporal_segments?: number
   dropout?: number
   dropout_loc?: number
   /** Action classes; action_classes (official name) is kept equal to it. */

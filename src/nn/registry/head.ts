@@ -33,11 +33,12 @@ export interface HeadEntry<C extends EntryConfig = EntryConfig> {
   /** Whether the head reads the backbone's `representation` (so cannot sit on a backbone without one). */
   readonly needsRepresentation: boolean
   /**
-   * The head's first step after dropout is a mean over frames, so a feature cache (frozen backbone)
-   * may keep each sample's frame mean instead of every frame: 1/T of the memory, and head steps
-   * that do not touch T frames. Dropout then acts on the frame mean.
+   * When the head's first step after dropout is a mean over frames (over all of them, or over K
+   * equal stretches in order), that K: a feature cache (frozen backbone) may then keep each
+   * sample's K stretch means instead of every frame (K/T of the memory, and head steps that do
+   * not touch T frames). Dropout then acts on the means. Undefined: the head reads every frame.
    */
-  readonly poolsFramesFirst?: boolean
+  framePools?(config: C): number
 
   inferConfig(weights: ParamShapes, partial: RawConfig, backbone: BackboneInfo): C
   expectedParams(config: C, backbone: BackboneInfo): Map<string, number[]>
