@@ -70,6 +70,8 @@ const model: ConfigKeySpec[] = [
     description: 'Action head: class (classification with BatchNorm) or embed (normalised embedding, one-shot).'},
   {key: 'temporal_segments', type: 'integer', default: 1, min: 1, inferable: true, group: 'model',
     description: 'Action head: average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head).'},
+  {key: 'motion_energy', type: 'boolean', default: false, group: 'model',
+    description: 'Action head: also pool the mean absolute frame-to-frame change of the features before fc1 (false: the official head).'},
   // MixSTE2 (JinluZhang1126/MixSTE common/model_cross.py); defaults as MotionBERT's load_backbone builds it.
   {key: 'num_frame', type: 'integer', min: 1, inferable: true, backbones: ['mixste'], group: 'model',
     description: 'MixSTE: frames per input sequence (length of its temporal positional embedding).'},

@@ -43,6 +43,7 @@ export interface MotionConfig {
   hidden_dim?: number
   dropout_ratio?: number
   temporal_segments?: number
+  motion_energy?: boolean
   dropout?: number
   dropout_loc?: number
   /** Action classes; action_classes (official name) is kept equal to it. */

@@ -68,11 +68,11 @@ export async function buildFeatureCache(model: Model, source: BatchSource, seed:
       const out = await engine.run(x)
       const rep = out.representation
       if (!rep) throw modelError(`the ${model.backbone.name} backbone gives no representation to cache`)
-      // [N·M, T, J, R], or its K stretch means [N·M, K, J, R] when the head pools frames first;
-      // the stored input then keeps the first frame of each stretch, for the head's shape bookkeeping.
-      const pools = model.head.framePools?.(model.config.headConfig)
-      const features = pools === undefined ? rep : segmentMeans(rep, pools)
-      const input = pools === undefined ? batch.input : segmentFirstFrames(batch.input, pools)
+      // [N·M, T, J, R], or the head's pooled slots [N·M, P, J, R] when it pools frames first
+      // (the stored input then keeps its first frame only: the head reads persons off it).
+      const pooled = model.head.poolFrames !== undefined
+      const features = pooled ? model.head.poolFrames!(rep, model.config.headConfig) : rep
+      const input = pooled ? firstFrames(batch.input) : batch.input
       const per = features.data.length / indices.length
       const inPer = input.data.length / indices.length
       const repShape = [features.shape[0]! / indices.length, ...features.shape.slice(1)]
@@ -92,39 +92,13 @@ export async function buildFeatureCache(model: Model, source: BatchSource, seed:
   return {source: new CachedBatchSource(source.task, samples, source.batchSize), engine: engine.summary}
 }
 
-/** [B, T, J, R] → [B, K, J, R]: the mean of each sample over each of K equal stretches of frames, in order. */
-export function segmentMeans(x: NDArray, segments: number): NDArray {
-  const [b, t, ...rest] = x.shape as [number, number, ...number[]]
-  if (t % segments !== 0) throw modelError(`cannot average ${t} frames over ${segments} equal stretches`)
-  const row = rest.reduce((a, d) => a * d, 1)
-  const len = t / segments
-  const out = new Float32Array(b * segments * row)
-  for (let i = 0; i < b; i++) {
-    for (let f = 0; f < t; f++) {
-      const src = (i * t + f) * row
-      const dst = (i * segments + Math.floor(f / len)) * row
-      for (let k = 0; k < row; k++) out[dst + k] = out[dst + k]! + x.data[src + k]!
-    }
-  }
-  for (let k = 0; k < out.length; k++) out[k] = out[k]! / len
-  return {data: out, shape: [b, segments, ...rest]}
-}
-
-/** [B, T, J, R] → [B, 1, J, R]: the mean over frames. */
-export function frameMean(x: NDArray): NDArray {
-  return segmentMeans(x, 1)
-}
-
-/** [N, M, T, J, C] → [N, M, K, J, C]: each person's first frame of each of K equal stretches. */
-function segmentFirstFrames(x: NDArray, segments: number): NDArray {
+/** [N, M, T, J, C] → [N, M, 1, J, C]: each person's first frame. */
+function firstFrames(x: NDArray): NDArray {
   const [n, m, t, ...rest] = x.shape as [number, number, number, ...number[]]
   const row = rest.reduce((a, d) => a * d, 1)
-  const len = t / segments
-  const out = new Float32Array(n * m * segments * row)
-  for (let i = 0; i < n * m; i++) {
-    for (let s = 0; s < segments; s++) out.set(x.data.subarray((i * t + s * len) * row, (i * t + s * len) * row + row), (i * segments + s) * row)
-  }
-  return {data: out, shape: [n, m, segments, ...rest]}
+  const out = new Float32Array(n * m * row)
+  for (let i = 0; i < n * m; i++) out.set(x.data.subarray(i * t * row, i * t * row + row), i * row)
+  return {data: out, shape: [n, m, 1, ...rest]}
 }
 
 /** Sample k of a batch array [N, ...] → [...]. */

@@ -50,6 +50,7 @@ export const actionTraining: TrainTaskEntry = {
       ...(config.dropout_ratio !== undefined ? {dropout_ratio: config.dropout_ratio} : {}),
       ...(config.model_version !== undefined ? {model_version: config.model_version} : {}),
       ...(config.temporal_segments !== undefined ? {temporal_segments: config.temporal_segments} : {}),
+      ...(config.motion_energy !== undefined ? {motion_energy: config.motion_energy} : {}),
     }
     const segments = Number(config.temporal_segments ?? 1)
     if (Number(config.clip_len) % segments !== 0) throw inputError(`temporal_segments ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: 'choose a clip_len that is a multiple of temporal_segments'})
