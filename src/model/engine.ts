@@ -14,7 +14,8 @@ import type {NDArray} from '../core/ndarray.js'
 import {type Model, disposeModel, forwardModel} from './model.js'
 import {disposeOnnxModel, forwardModelOnnx, prepareModelOnnx} from './onnx-model.js'
 import {loadOnnxRuntime} from '../nn/onnx/session.js'
-import {BACKEND_NAMES, type BackendName, isBackendName, selectBackend} from '../nn/tfjs/backend.js'
+// names only: the tfjs backend module (and tfjs) loads when the tfjs engine is chosen
+import {BACKEND_NAMES, type BackendName, isBackendName} from '../nn/tfjs/backend-names.js'
 
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnx'] as const
 export type EngineChoice = (typeof ENGINE_CHOICES)[number]
@@ -103,6 +104,7 @@ function onnxEngine(model: Model, reason: string, opts: EngineOptions): Inferenc
 }
 
 async function tfjsEngine(model: Model, reason: string, backend: BackendName | 'auto', opts: EngineOptions): Promise<InferenceEngine> {
+  const {selectBackend} = await import('../nn/tfjs/backend.js')
   const selection = await selectBackend({force: backend})
   const how = backend === 'auto' ? 'first tfjs backend that loads' : '--backend'
   return {
