@@ -42,8 +42,12 @@ export interface InferenceEngine {
   readonly threads?: number
   /** One line for people: "onnx (onnxruntime-node, 4 threads)". */
   readonly summary: string
-  /** Runs the model on a model-ready input; outputs by name (pose3d, representation, logits, ...). */
-  run(input: NDArray): Promise<Record<string, NDArray>>
+  /**
+   * Runs the model on a model-ready input; outputs by name (pose3d, representation, logits, ...).
+   * `outputs` names those the caller reads: onnx then copies only these out of the session (tfjs
+   * returns all); callers must not rely on the others being absent.
+   */
+  run(input: NDArray, opts?: {outputs?: readonly string[]}): Promise<Record<string, NDArray>>
   /**
    * Builds ahead what the first run() of an input shaped like `shape` would (onnx: records the graph
    * and creates the session), so it can overlap other work. Optional to call; changes no result.
@@ -97,7 +101,7 @@ function onnxEngine(model: Model, reason: string, opts: EngineOptions): Inferenc
     reason,
     threads,
     summary: `onnx (onnxruntime-node, ${threads} thread${threads === 1 ? '' : 's'})`,
-    run: (input) => forwardModelOnnx(model, input, {threads, file: opts.file}),
+    run: (input, o) => forwardModelOnnx(model, input, {threads, file: opts.file, outputs: o?.outputs}),
     prepare: (shape) => prepareModelOnnx(model, shape, {threads}),
     dispose: () => disposeOnnxModel(model),
   }
