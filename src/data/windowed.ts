@@ -59,8 +59,14 @@ export function planOverlappedWindows(frames: number, clipLen: number, overlap: 
   return windows
 }
 
-/** Windows per model call: one call per window costs ~30 ms of onnxruntime overhead on 2 cores. */
-export const WINDOWS_PER_CALL = 16
+/**
+ * Windows per model call (with flip, twice as many sequences). A few per call keep each layer's
+ * activations in the core's cache (4 windows of 60 frames with their mirrors: 2 MB per [B, T, 17, 64]
+ * tensor, one core's L2 here); 16 per call made onnxruntime spend 15-25% more CPU on the same
+ * windows of the bundled model, and one per call pays the per-call and per-op thread hand-offs 41
+ * times on the real file instead of 11.
+ */
+export const WINDOWS_PER_CALL = 4
 
 export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedOptions, runModel: RunModel): AsyncGenerator<WildProgress, WindowedResult, void> {
   const T = keypoints.shape[0]!
