@@ -7,7 +7,8 @@ import {getBackbone} from '../../src/backbones/registry.js'
 import {poolFramesArray} from '../../src/heads/action.js'
 import {getHead} from '../../src/heads/registry.js'
 import * as tf from '@tensorflow/tfjs'
-import {HEAD_PREFIX, backboneInfo, buildModel, forwardModel, randomWeights, resolveModelConfig, tfjsOps, toTfParams} from '../../src/model/model.js'
+import {HEAD_PREFIX, backboneInfo, buildModel, forwardModel, randomWeights, resolveModelConfig} from '../../src/model/model.js'
+import {tfjsOps, toTfParams} from '../../src/nn/tfjs/weights.js'
 import {disposeOnnxModel, forwardModelOnnx} from '../../src/model/onnx-model.js'
 
 const TINY = {dim_feat: 16, dim_rep: 24, depth: 1, num_heads: 2, mlp_ratio: 2, maxlen: 12, hidden_dim: 12, action_classes: 5}

@@ -111,7 +111,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   // docs/benchmarks.md); --threads overrides.
   const engine = await createEngine(loaded.model, {...options.engine, threads: options.engine?.threads ?? STREAM_THREADS, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
-    const pose = (await engine.run(batch)).pose3d
+    const pose = (await engine.run(batch, {outputs: ['pose3d']})).pose3d
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
     return pose
   }

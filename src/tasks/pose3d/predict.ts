@@ -39,7 +39,7 @@ export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: b
   const {options: o, tracks, engine} = ctx
   const wild = wildOptions(ctx, clipLen, noConf)
   const runModel = async (batch: NDArray): Promise<NDArray> => {
-    const outputs = await engine.run(batch)
+    const outputs = await engine.run(batch, {outputs: ['pose3d']})
     const pose = outputs.pose3d
     if (!pose) throw modelError(`the model returned ${Object.keys(outputs).join(', ') || 'nothing'}, not pose3d`, {file: ctx.loaded.source.path})
     return pose
