@@ -5,7 +5,7 @@
  * (shared by the tfjs executor and the ONNX recorder); forwardModel runs it on tfjs.
  */
 import {checkModelDimensions} from '../core/limits/model-limits.js'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core' // not the bundle: see src/nn/tfjs/ops.ts
 import {DEFAULT_BACKBONE, getBackbone} from '../backbones/registry.js'
 import type {BackboneEntry, EntryConfig, ParamShapes} from '../nn/registry/backbone.js'
 import type {RawConfig} from '../config/types.js'
