@@ -13,11 +13,18 @@
  * return a promise that settles when that test has run; they are wrapped here (before any test
  * file imports node:test, and re-exported to ES modules by syncBuiltinESMExports) to collect those
  * promises. A file that cannot be imported is reported as one failing test named after it.
+ *
+ * On Linux a shard keeps to one CPU of its own (the first one no other running shard holds, see
+ * pinToOneCpu), so that with as many shards running as CPUs they do not compete: onnxruntime,
+ * which sizes its thread pool by the CPUs it may use, runs one thread per shard instead of two
+ * spinning threads per shard on a 2-core machine (about a fifth of the CPU time of the onnx-heavy
+ * command tests). MOTION_TEST_PIN=0 turns this off.
  */
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire, syncBuiltinESMExports} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
-import {writeFileSync} from 'node:fs'
 import type * as NodeTest from 'node:test'
 
 const nodeTest = createRequire(import.meta.url)('node:test') as typeof NodeTest & Record<string, unknown>
@@ -107,6 +114,7 @@ export interface FileTiming {
  */
 export async function runFiles(entryUrl: string, files: string[]): Promise<void> {
   const entry = fileURLToPath(entryUrl)
+  pinToOneCpu(path.dirname(entry))
   const timings: FileTiming[] = []
   for (const rel of files) {
     const file = path.resolve(path.dirname(entry), rel)
@@ -166,5 +174,43 @@ async function restoreBackend(): Promise<void> {
     await selectBackend({force: autoBackend as typeof selected.backend})
   } catch {
     // It loads but does not initialise here: the next file's own selection will say so.
+  }
+}
+
+/**
+ * Moves this process (every thread; threads, workers and children started later inherit it) to
+ * one CPU that no other running shard holds: `lockDir/cpu-N` is created by the shard that takes
+ * CPU N and removed when it exits. Nothing happens when every CPU is taken (more shards run at
+ * once than there are CPUs), off Linux, without taskset, or with MOTION_TEST_PIN=0.
+ */
+function pinToOneCpu(lockDir: string): void {
+  if (process.platform !== 'linux' || process.env.MOTION_TEST_PIN === '0') return
+  const cpus = allowedCpus()
+  if (cpus.length < 2) return
+  for (const cpu of cpus) {
+    const lock = path.join(lockDir, `cpu-${cpu}`)
+    try {
+      mkdirSync(lock)
+    } catch {
+      continue
+    }
+    process.on('exit', () => rmSync(lock, {recursive: true, force: true}))
+    const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], {stdio: 'ignore'})
+    if (r.status !== 0) rmSync(lock, {recursive: true, force: true})
+    return
+  }
+}
+
+/** The CPUs this process may run on (/proc/self/status Cpus_allowed_list: "0-3,6"). */
+function allowedCpus(): number[] {
+  try {
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? ''
+    return list.split(',').flatMap((part) => {
+      const [a, b] = part.split('-').map(Number)
+      if (!Number.isInteger(a)) return []
+      return Array.from({length: (Number.isInteger(b) ? b! : a!) - a! + 1}, (_, i) => a! + i)
+    })
+  } catch {
+    return []
   }
 }
