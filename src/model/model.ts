@@ -7,7 +7,7 @@
 import {checkModelDimensions} from '../core/limits/model-limits.js'
 // types only: tfjs is loaded (from nn/tfjs/weights.ts) when forwardModel first runs, so the onnx
 // path and every command's start-up never pay for it
-import type * as tf from '@tensorflow/tfjs'
+import type * as tf from '@tensorflow/tfjs-core'
 import {DEFAULT_BACKBONE, getBackbone} from '../backbones/registry.js'
 import type {BackboneEntry, EntryConfig, ParamShapes} from '../nn/registry/backbone.js'
 import type {RawConfig} from '../config/types.js'

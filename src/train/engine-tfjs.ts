@@ -5,6 +5,8 @@
  * change. BatchNorm running statistics are updated after each step as nn.BatchNorm1d does
  * (momentum 0.1, unbiased batch variance), which the op interface itself leaves to the loop.
  */
+// The @tensorflow/tfjs bundle, not tfjs-core alone (as src/nn/tfjs/ops.ts): core's Node build
+// registers no gradient functions, the bundle does.
 import * as tf from '@tensorflow/tfjs'
 
 import {type Model, runModel, backboneInfo, HEAD_PREFIX} from '../model/model.js'

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {ExitCode, isMotionError} from '../../src/core/errors.js'
 import {inferMixsteConfig, mixste, mixsteConfigFrom, mixsteForward, mixsteParamShapes, mixsteReceptiveField} from '../../src/backbones/mixste.js'
 import {

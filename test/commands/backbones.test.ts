@@ -7,8 +7,7 @@
  *    onnxruntime with the official numbers;
  *  - predict runs their official windows (checked against a per-window reference built here from
  *    the model itself), needs the video size, and refuses MotionBERT-only options;
- *  - finetune trains both from their official checkpoints with their own losses on both engines
- *    (in a real process; every other command runs in-process),
+ *  - finetune trains both from their official checkpoints with their own losses on both engines,
  *    and motion eval scores the runs (Strided: every frame by its own centred window).
  */
 import assert from 'node:assert/strict'
@@ -22,9 +21,8 @@ import {forwardModel, type Model} from '../../src/model/model.js'
 import {createOnnxRunner, readOnnxMetadata} from '../../src/nn/onnx/index.js'
 import type {NDArray} from '../../src/core/ndarray.js'
 import {H36M_FLIP_PERMUTATION} from '../../src/core/h36m.js'
-// forward, import, export, predict and eval run in-process; finetune spawns a real process: MixSTE / Strided
-// training on tfjs ran 10-18x slower in-process (tfjs state kept across runs; not yet understood).
-import {runCli, runCliProcess} from '../helpers/cli.js'
+// Every command runs in-process, finetune too (a real process each cost ~2 s CPU of start-up).
+import {runCli} from '../helpers/cli.js'
 import {relativeError} from '../helpers/compare.js'
 import {fixturesDir, repoRoot} from '../helpers/paths.js'
 import {makeSmallData} from '../helpers/train-cli.js'
@@ -336,10 +334,10 @@ describe('motion finetune trains MixSTE and the Strided Transformer with their o
   for (const {c, engine, epochs, extra} of runs) {
     test(`${c.backbone} on ${engine}: the epoch loss falls, the parts are its own, the run's model loads`, async () => {
       const out = path.join(tmp, `run-${c.backbone}-${engine}`)
-      const r = await runCliProcess([
+      const r = await runCli([
         'finetune', '--task', 'pose3d', '--from', checkpointOf(c), '--config', trainConfig(c), '--data', data, '--out', out,
         '--epochs', String(epochs), '--engine', engine, ...extra, '--eval-limit', '2', '--fps', '30', '--threads', '1', '--seed', '3', '--json',
-      ], {timeoutMs: 180_000})
+      ])
       assert.equal(r.code, 0, r.stderr)
       const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
       const step = events.find((e) => e.type === 'step') as {parts: Record<string, number>}

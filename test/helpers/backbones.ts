@@ -4,7 +4,7 @@
  * executor (tfjs eagerly, or a recorded ONNX graph in onnxruntime).
  */
 import path from 'node:path'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {getBackbone} from '../../src/backbones/registry.js'
 import type {BackboneEntry, EntryConfig} from '../../src/nn/registry/backbone.js'
 import {extractStateDict, type StateDictResult} from '../../src/formats/state-dict.js'

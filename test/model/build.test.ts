@@ -1,7 +1,7 @@
 /** Model assembly: validation messages, config inference, input checks, backend errors, no tensor leaks. */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {ExitCode, isMotionError} from '../../src/core/errors.js'
 import {buildModel, disposeModel, forwardModel, randomWeights, resolveModelConfig} from '../../src/model/model.js'
 import {getBackbone} from '../../src/backbones/registry.js'

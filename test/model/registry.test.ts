@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {backboneRegistry} from '../../src/backbones/registry.js'
 import {headRegistry} from '../../src/heads/registry.js'
 import {buildModel, disposeModel, forwardModel, graphOutputNames, modelInputLayout, outputNames, randomWeights, resolveModelConfig} from '../../src/model/model.js'

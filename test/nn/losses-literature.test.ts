@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import {after, before, test} from 'node:test'
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 
 import {loadModel} from '../../src/model/load.js'
 import {createOnnxRunner, type OnnxRunner, recordGraph} from '../../src/nn/onnx/index.js'

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {readNpyFloat32} from '../../src/formats/npy.js'
 import {bodyModelWeights, loadBodyModel} from '../../src/tasks/mesh/body-model.js'
 import {acosApprox} from '../../src/nn/losses.js'

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {before, test} from 'node:test'
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 
 import {MotionError} from '../../src/core/errors.js'
 import {crossEntropy} from '../../src/nn/classification.js'

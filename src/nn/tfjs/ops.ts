@@ -5,7 +5,13 @@
  * Tensors created by the ops are not tracked here: callers run a forward pass inside tf.tidy
  * (forwardModel does) so that intermediates are released.
  */
-import * as tf from '@tensorflow/tfjs'
+// tfjs-core and its cpu kernels, not the @tensorflow/tfjs bundle: every op used here is core's,
+// and the bundle's layers, converter and data packages cost each process ~0.4 s CPU to import.
+// The cpu backend is registered here, as the bundle did, for code that runs ops before
+// selectBackend (src/nn/tfjs/backend.ts) has picked one. Core does not add the chained ops
+// (x.reshape(...)): call the op functions.
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
 import {type Dim, type Mode, type Ops, isStaticDim, normAxis} from '../ops.js'
 
 export interface TfjsOpsOptions {
@@ -117,11 +123,11 @@ export class TfjsOps implements Ops<tf.Tensor> {
     }
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1)
-      const x2 = x.reshape([-1, inFeatures]) // [M, in]
+      const x2 = tf.reshape(x, [-1, inFeatures]) // [M, in]
       // wasm's matmul is ~9x slower with transposeB than on a pre-transposed weight; cpu the reverse.
       let y = tf.getBackend() === 'wasm' ? tf.matMul(x2, tf.transpose(w)) : tf.matMul(x2, w, false, true) // [M, out]
       if (bias) y = tf.add(y, this.param(bias))
-      return y.reshape([...lead, out])
+      return tf.reshape(y, [...lead, out])
     })
   }
 
@@ -219,13 +225,13 @@ export class TfjsOps implements Ops<tf.Tensor> {
         mu = tf.mean(x, reduceAxes, true)
         variance = tf.mean(tf.square(tf.sub(x, mu)), reduceAxes, true)
       } else {
-        mu = this.param(`${prefix}.running_mean`).reshape(paramShape)
-        variance = this.param(`${prefix}.running_var`).reshape(paramShape)
+        mu = tf.reshape(this.param(`${prefix}.running_mean`), paramShape)
+        variance = tf.reshape(this.param(`${prefix}.running_var`), paramShape)
       }
       const normed = tf.mul(tf.sub(x, mu), tf.rsqrt(tf.add(variance, tf.scalar(eps))))
       let y = normed
-      if (this.params.has(`${prefix}.weight`)) y = tf.mul(y, this.param(`${prefix}.weight`).reshape(paramShape))
-      if (this.params.has(`${prefix}.bias`)) y = tf.add(y, this.param(`${prefix}.bias`).reshape(paramShape))
+      if (this.params.has(`${prefix}.weight`)) y = tf.mul(y, tf.reshape(this.param(`${prefix}.weight`), paramShape))
+      if (this.params.has(`${prefix}.bias`)) y = tf.add(y, tf.reshape(this.param(`${prefix}.bias`), paramShape))
       return y
     })
   }

@@ -3,7 +3,7 @@
  * that the onnx path (predict's default engine) never loads @tensorflow/tfjs: model.ts imports
  * this module only when the tfjs executor runs.
  */
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core' // not the bundle: see src/nn/tfjs/ops.ts
 import type {NDArray} from '../../core/ndarray.js'
 import type {Mode} from '../ops.js'
 import {TfjsOps} from './ops.js'

@@ -3,7 +3,7 @@
  * through the same smplForward the model uses (on tfjs). For ground truth of synthetic data, the
  * official flip averaging at evaluation, and tools.
  */
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core' // not the bundle: see src/nn/tfjs/ops.ts
 import {type NDArray} from '../../core/ndarray.js'
 import {inputError} from '../../core/errors.js'
 import {selectBackend} from '../../nn/tfjs/backend.js'

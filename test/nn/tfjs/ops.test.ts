@@ -1,7 +1,7 @@
 /** The tfjs executor's ops against hand-computed PyTorch semantics. */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {TfjsOps, indexRuns} from '../../../src/nn/tfjs/ops.js'
 import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {createDetector, cropResize, type PoseDetection} from '../../../src/tasks/video/detect.js'
 import {openSource} from '../../../src/tasks/video/source.js'
