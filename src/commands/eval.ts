@@ -2,6 +2,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
+import {getTask, TASKS, type Task} from '../heads/tasks.js'
 
 export default class Eval extends BaseCommand {
   static override description =
@@ -17,7 +18,7 @@ export default class Eval extends BaseCommand {
   ]
 
   static override flags = {
-    task: Flags.string({description: 'pose3d, action or mesh (default: what the model is). mesh: --data is a mesh folder (motion data synth-mesh); MPVE, MPJPE, PA-MPJPE in mm.', options: ['pose3d', 'action', 'mesh']}),
+    task: Flags.string({description: 'pose3d, action or mesh (default: what the model is). mesh: --data is a mesh folder (motion data synth-mesh); MPVE, MPJPE, PA-MPJPE in mm.', options: [...TASKS]}),
     checkpoint: Flags.string({description: 'Model: official checkpoint, native model folder or .safetensors (default: the bundled model for --task, models/pose3d or models/action).', exclusive: ['run', 'pred']}),
     run: Flags.string({description: 'Training run folder: evaluates its best checkpoint (else latest), with its class names and flip setting.', exclusive: ['checkpoint', 'pred']}),
     data: Flags.string({description: 'Folder of 3D clips (index.json or action folders).'}),
@@ -64,8 +65,10 @@ export default class Eval extends BaseCommand {
     if (!flags.data) throw inputError('--data is required (a folder of 3D clips), or use --pred/--gt for arrays')
     // Without --checkpoint or --run: the bundled model for the task, as predict does.
     const {chooseEvalModel} = await import('../cli/eval-model.js')
-    const chosen = await chooseEvalModel({task: flags.task as 'pose3d' | 'action' | 'mesh' | undefined, checkpoint: flags.checkpoint, run: flags.run})
-    if (flags.task === 'mesh') return this.evalMesh(flags)
+    const task = flags.task as Task | undefined
+    const chosen = await chooseEvalModel({task, checkpoint: flags.checkpoint, run: flags.run})
+    // Mesh models are scored on mesh folders (eval/mesh.ts).
+    if (task !== undefined && getTask(task).output === 'meshes') return this.evalMesh(flags)
     const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
     const [{loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
@@ -77,7 +80,7 @@ export default class Eval extends BaseCommand {
     const loaded = await loadConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const r = await evalRun.evaluateModel({
-      task: flags.task as 'pose3d' | 'action' | undefined,
+      task,
       checkpoint: chosen.checkpoint,
       classes: chosen.classes,
       run: chosen.run,

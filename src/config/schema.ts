@@ -6,15 +6,14 @@
  */
 import type {RawConfig} from './types.js'
 
-export type Task = 'pose3d' | 'action' | 'mesh'
 export type Engine = 'auto' | 'tfjs' | 'onnx'
 
 export interface MotionConfig {
   // General
   /** Backbone registry name (lower case), default 'dstformer'. */
   backbone: string
-  /** Task head; unset when the command or checkpoint decides. */
-  task?: Task
+  /** Task (a name from the task registry, src/heads/tasks.ts); unset when the command or checkpoint decides. */
+  task?: string
   finetune: boolean
   /** Parameter-name substrings to train; null trains everything. */
   partial_train: string[] | null

@@ -42,6 +42,7 @@ export const action: HeadEntry<ActionConfig> = {
   configKeys: CONFIG_KEYS,
   defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0},
   inputLayout: ['N', 'M', 'T', 'J', 'C'],
+  task: 'action',
   outputs: ['logits'],
   exposesRepresentation: false,
   needsRepresentation: true,

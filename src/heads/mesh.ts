@@ -80,6 +80,7 @@ export const mesh: HeadEntry<MeshConfig> = {
   description: 'SMPL mesh per frame (MotionBERT SMPLRegressor): theta (72 axis-angle + 10 shape), vertices and H36M joints in mm',
   configKeys: CONFIG_KEYS,
   defaults: {hidden_dim: 1024, dropout: 0, num_verts: 6890, num_faces: 13776},
+  task: 'mesh',
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['rotmat', 'betas', 'verts', 'kp_3d'],
   finishedOutputs: ['theta', 'verts', 'kp_3d'],

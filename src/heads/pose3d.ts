@@ -18,7 +18,10 @@ const CONFIG_KEYS: readonly ConfigKeySpec[] = [
 export const pose3d: HeadEntry<Pose3dConfig> = {
   name: 'pose3d',
   description: '3D pose per frame and joint: Linear(dim_rep → dim_out) on the representation (DSTformer head)',
+  task: 'pose3d',
   configKeys: CONFIG_KEYS,
+  // The official DSTformer's own `head` Linear: DSTformer._init_weights initialises it.
+  initByBackbone: true,
   defaults: {dim_out: 3},
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d'],

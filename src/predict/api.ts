@@ -17,7 +17,8 @@ import {parseKeypointFormat} from '../data/keypoints/index.js'
 import {type EngineOptions, parseBackendChoice, parseEngineChoice} from '../model/engine.js'
 import {explicitModelConfig} from '../model/load.js'
 import type {RawConfig} from '../config/types.js'
-import type {LoadedConfig, Task} from '../config/schema.js'
+import type {LoadedConfig} from '../config/schema.js'
+import {DEFAULT_TASK, type Task} from '../heads/tasks.js'
 import type {SmoothMethod} from '../data/smooth.js'
 import type {KeypointFormat} from '../data/keypoints/types.js'
 import type {PredictHooks, PredictResult} from '../tasks/types.js'
@@ -137,7 +138,7 @@ export async function predict(request: PredictRequest, hooks: PredictApiHooks = 
       checkpoint: request.checkpoint,
       modelConfig: m.modelConfig,
       configFiles: m.loaded.files,
-      task: request.task ?? 'pose3d',
+      task: request.task ?? DEFAULT_TASK,
       person: request.person,
       allPeople: request.allPeople ?? false,
       pixel: request.pixel ?? false,

@@ -17,6 +17,7 @@ import {liftWindowBatch} from '../../data/windowed.js'
 import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
+import {DEFAULT_TASK, getTask} from '../../heads/tasks.js'
 import {wildOptions} from '../../tasks/pose3d/predict.js'
 import {inputChannels, modelMaxFrames} from '../../tasks/registry.js'
 import {type LiftWindow, type LiftWindows, StreamLifter, type StreamOutputFrame} from './lifter.js'
@@ -85,9 +86,10 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const latency = options.latency ?? 0
   if (!Number.isInteger(latency) || latency < 0) throw inputError(`--latency must be a whole number of frames >= 0, got ${latency}`)
   if (options.pixel && !options.videoSize) throw inputError('--pixel needs the video size', {hint: 'add --video-size WIDTHxHEIGHT (e.g. 1920x1080)'})
-  const checkpoint = options.checkpoint ?? (await resolveDefaultModel('pose3d'))
+  // The lifting task's bundled model (the default task).
+  const checkpoint = options.checkpoint ?? (await resolveDefaultModel(DEFAULT_TASK))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
-  if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
+  if (getTask(loaded.task).output !== 'joints') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
   // A window-normalised model (native config inference.inputNorm 'window') scales each window to
   // its own box. The stream's default window is DEFAULT_STREAM_WINDOW for it too, not the model's
