@@ -71,13 +71,13 @@ export default class Eval extends BaseCommand {
     if (task !== undefined && getTask(task).output === 'meshes') return this.evalMesh(flags)
     const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-    const [{loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
-      import('../config/load.js'),
+    const [{loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../eval/run.js'),
     ])
-    const loaded = await loadConfig({configFile: flags.config})
+    const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const r = await evalRun.evaluateModel({
       task,
@@ -133,17 +133,17 @@ export default class Eval extends BaseCommand {
 
   /** --task mesh: MPVE, MPJPE, PA-MPJPE (mm) on a mesh data folder. */
   private async evalMesh(flags: Interfaces.InferredFlags<typeof Eval.flags>): Promise<Record<string, unknown>> {
-    const [{ExitCode}, thresholds, {loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, {evaluateMeshModel}] = await Promise.all([
+    const [{ExitCode}, thresholds, {loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, {evaluateMeshModel}] = await Promise.all([
       import('../core/errors.js'),
       import('../train/thresholds.js'),
-      import('../config/load.js'),
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../eval/mesh.js'),
     ])
     const known = ['mpve', 'mpjpe', 'pa_mpjpe']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-    const loaded = await loadConfig({configFile: flags.config})
+    const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const given = (key: string): boolean => loaded.sources[key] !== undefined && loaded.sources[key] !== 'default'
     const r = await evaluateMeshModel({

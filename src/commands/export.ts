@@ -23,13 +23,13 @@ export default class Export extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Export)
     // Heavy modules load only when the command runs.
-    const [{loadConfig}, {explicitModelConfig, loadModel}, {exportOnnx}, {exampleInputShape, fixedFrames}] = await Promise.all([
-      import('../config/load.js'),
+    const [{loadMotionConfig}, {explicitModelConfig, loadModel}, {exportOnnx}, {exampleInputShape, fixedFrames}] = await Promise.all([
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/export-onnx.js'),
       import('../model/example-shape.js'),
     ])
-    const loaded = await loadConfig({configFile: flags.config, search: flags.config === undefined})
+    const loaded = await loadMotionConfig({configFile: flags.config, search: flags.config === undefined})
     // Only the keys the config sets: the checkpoint's shapes (and its backbone) decide the rest.
     const {model, task, outputUnits} = await loadModel(flags.checkpoint, {config: explicitModelConfig(loaded)})
     const {shape, maxFrames} = exampleInputShape(model)

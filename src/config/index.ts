@@ -5,4 +5,4 @@ export {validateValue, keyToFlag, expectation, suggestKey, FLAG_SOURCE, DEFAULT_
 export {renderConfigDocs} from './docs.js'
 export {BUILTIN_KEYS} from './keys.js'
 export type {MotionConfig, LoadedConfig, ConfigSources, Engine} from './schema.js'
-export type {ConfigKeySpec, ConfigValueType, ConfigKeyGroup, RawConfig} from './types.js'
+export type {BackboneConfigRules, ConfigKeySpec, ConfigValueType, ConfigKeyGroup, RawConfig} from './types.js'

@@ -18,10 +18,13 @@ export interface ActionConfig {
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'model_version', type: 'string', allowed: ['class', 'embed'], default: 'class', inferable: true, description: 'class: logits with BatchNorm (ActionHeadClassification); embed: L2-normalised embedding (ActionHeadEmbed)'},
-  {key: 'hidden_dim', type: 'integer', min: 1, default: 2048, inferable: true, description: 'size of fc1 (the embedding size for embed)'},
-  {key: 'action_classes', type: 'integer', min: 1, default: 60, inferable: true, description: 'number of classes (class version)'},
-  {key: 'dropout_ratio', type: 'number', min: 0, max: 1, default: 0, description: 'dropout on the pooled features (training only)'},
+  {key: 'model_version', type: 'string', allowed: ['class', 'embed'], default: 'class', inferable: true,
+    description: 'class: class logits with BatchNorm (ActionHeadClassification); embed: L2-normalised embedding for one-shot recognition (ActionHeadEmbed).'},
+  {key: 'hidden_dim', type: 'integer', min: 1, default: 2048, inferable: true, description: 'Width of fc1, the embedding size for embed (official action configs: 2048).'},
+  {key: 'action_classes', type: 'integer', min: 1, default: 60, inferable: true,
+    description: "Action classes of the classification head (the official configs' name; num_classes, the ActionNet argument, is a synonym)."},
+  {key: 'num_classes', type: 'integer', min: 1, inferable: true, aliasOf: 'action_classes', description: 'ActionNet argument name for action_classes.'},
+  {key: 'dropout_ratio', type: 'number', min: 0, max: 1, default: 0, description: 'Dropout probability on the pooled features (training only).'},
 ]
 
 function expectedParams(c: ActionConfig, backbone: BackboneInfo): Map<string, number[]> {
@@ -39,10 +42,10 @@ function expectedParams(c: ActionConfig, backbone: BackboneInfo): Map<string, nu
 export const action: HeadEntry<ActionConfig> = {
   name: 'action',
   description: 'action recognition on [N, M persons, T, J, C]: class logits (BatchNorm head) or normalised embedding',
+  task: 'action',
   configKeys: CONFIG_KEYS,
   defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0},
   inputLayout: ['N', 'M', 'T', 'J', 'C'],
-  task: 'action',
   outputs: ['logits'],
   exposesRepresentation: false,
   needsRepresentation: true,

@@ -12,7 +12,7 @@ export interface Pose3dConfig {
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'dim_out', type: 'integer', min: 1, default: 3, inferable: true, description: 'output channels per joint (3 for x, y, z)'},
+  {key: 'dim_out', type: 'integer', min: 1, default: 3, inferable: true, description: 'Output channels per joint of the pose head (3 for x, y, z).'},
 ]
 
 export const pose3d: HeadEntry<Pose3dConfig> = {

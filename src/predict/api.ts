@@ -12,7 +12,7 @@
  * - `serve(request)`: the same stream on a local WebSocket endpoint (`motion serve`), one stream per
  *   connection; `close()` shuts it down.
  */
-import {loadConfig} from '../config/load.js'
+import {loadMotionConfig} from '../model/config-keys.js'
 import {parseKeypointFormat} from '../data/keypoints/index.js'
 import {type EngineOptions, parseBackendChoice, parseEngineChoice} from '../model/engine.js'
 import {explicitModelConfig} from '../model/load.js'
@@ -107,7 +107,7 @@ interface ResolvedModel {
 }
 
 async function resolveModel(request: ModelRequest, hooks: {onWarning?(warning: string): void}): Promise<ResolvedModel> {
-  const loaded = await loadConfig({
+  const loaded = await loadMotionConfig({
     configFile: request.config,
     overrides: {clip_len: request.clipLen, rootrel: request.rootrel, engine: request.engine, backend: request.backend},
   })

@@ -3,7 +3,7 @@
  * config schema, config inference from weight shapes, the parameter list, official key map and
  * the forward pass written once against Ops<T>.
  */
-import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
+import type {BackboneConfigRules, ConfigKeySpec, RawConfig} from '../../config/types.js'
 import type {BackboneLoss} from '../losses-literature.js'
 import type {Ops} from '../ops.js'
 import type {OutputUnits} from './units.js'
@@ -38,6 +38,10 @@ export interface BackboneEntry<C extends EntryConfig = EntryConfig> {
   readonly screenWindows?: ScreenWindows
   /** Its own training objective (MixSTE, Strided); absent: MotionBERT's combined pose loss. */
   readonly poseLoss?: BackboneLoss
+  /** Config keys of that objective (its weights, the official values as defaults; group loss). */
+  readonly lossKeys?: readonly ConfigKeySpec[]
+  /** What the config loader checks across this backbone's keys: clip_len's window, divisibility. */
+  readonly configRules?: BackboneConfigRules
 
   /**
    * Resolve the config: values given in `partial` win, then what the weights' shapes say, then
