@@ -246,11 +246,21 @@ export const dstformer: BackboneEntry<DstformerConfig> = {
   defaults: DEFAULTS,
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['representation'],
+  // An encoder: its 3D poses come from the pose head on the representation.
+  poseHead: 'pose3d',
   configRules: {
     frameKey: 'maxlen',
     divisible: [{key: 'dim_feat', by: 'num_heads', hint: HEAD_WIDTH_HINT}],
     clipLenWithinFrames: 'DSTformer has temporal positional embeddings for maxlen frames only.',
   },
+  // tiny: test-sized; lite and full: MotionBERT-Lite and MotionBERT as the official bench_official.py builds them.
+  benchSizes: {
+    tiny: {dim_feat: 32, depth: 2, num_heads: 4, mlp_ratio: 2, dim_rep: 64},
+    lite: {dim_feat: 256, depth: 5, num_heads: 8, mlp_ratio: 4, dim_rep: 512},
+    full: {dim_feat: 512, depth: 5, num_heads: 8, mlp_ratio: 2, dim_rep: 512},
+  },
+  // maxlen covers at least the official 243 frames.
+  benchClip: (frames) => ({maxlen: Math.max(243, frames), dim_in: 3}),
   // The dual-stream blocks: blocks_st.i, blocks_ts.i and their fusion ts_attn.i are block i; the
   // final norm and pre_logits follow them.
   blocks: numberedGroups(['blocks_st', 'blocks_ts', 'ts_attn'], (rel) => !/embed/i.test(rel)),

@@ -354,7 +354,17 @@ export const mixste: BackboneEntry<MixsteConfig> = {
   blocks: numberedGroups(['STEblocks', 'TTEblocks'], (rel) => !/embed/i.test(rel)),
   poseLoss: mixsteBackboneLoss,
   lossKeys: MIXSTE_LOSS_KEYS,
+  // Its own output head gives the 3D poses.
+  poseHead: 'none',
   configRules: {frameKey: 'num_frame', divisible: [{key: 'embed_dim_ratio', by: 'num_heads', hint: HEAD_WIDTH_HINT}]},
+  // full: the published model; lite: half its width; tiny: test-sized.
+  benchSizes: {
+    tiny: {embed_dim_ratio: 32, depth: 2, num_heads: 4, mlp_ratio: 2},
+    lite: {embed_dim_ratio: 256, depth: 8, num_heads: 8, mlp_ratio: 2},
+    full: {embed_dim_ratio: 512, depth: 8, num_heads: 8, mlp_ratio: 2},
+  },
+  // Clips of exactly num_frame frames, x and y only.
+  benchClip: (frames) => ({num_frame: frames, in_chans: 2}),
   screenWindows: {kind: 'clips', frameKey: 'num_frame', description: 'clips of num_frame, the last one the final num_frame frames'},
   official: {
     signature: 'Spatial_patch_to_embedding.weight',

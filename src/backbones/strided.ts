@@ -83,6 +83,18 @@ export const STRIDED_LOSS_KEYS: readonly ConfigKeySpec[] = [
     description: 'Strided Transformer: weight of MPJPE on the centre-frame (STE) output (official 1).'},
 ]
 
+/** Benchmark strides: the official ones where they exist; others shrink 3, 3, then the rest. */
+const BENCH_STRIDES: Readonly<Record<number, readonly number[]>> = {27: [3, 3, 3], 81: [3, 3, 9], 243: [3, 9, 9], 351: [3, 9, 13]}
+
+/** stride_num for a benchmark window of `frames`: reduces any window to its centre frame. */
+export function stridesFor(frames: number): number[] {
+  const known = BENCH_STRIDES[frames]
+  if (known) return [...known]
+  const after = (len: number, s: number): number => Math.floor((len - 1) / s) + 1
+  const rest = after(after(frames, 3), 3)
+  return [3, 3, Math.max(rest, 1)]
+}
+
 const NORM_EPS = 1e-6
 const BN_EPS = 1e-5
 /** Official dropout rates (identity in eval mode). */
@@ -425,7 +437,16 @@ export const strided: BackboneEntry<StridedConfig> = {
   blocks: STRIDED_BLOCKS,
   poseLoss: stridedBackboneLoss,
   lossKeys: STRIDED_LOSS_KEYS,
+  // Its own output layers give the 3D poses.
+  poseHead: 'none',
   configRules: {frameKey: 'frames'},
+  // full: the published model; lite: half its width; tiny: test-sized.
+  benchSizes: {
+    tiny: {channel: 32, d_hid: 64, layers: 2},
+    lite: {channel: 128, d_hid: 256, layers: 3},
+    full: {channel: 256, d_hid: 512, layers: 3},
+  },
+  benchClip: (frames) => ({frames, stride_num: stridesFor(frames)}),
   screenWindows: {kind: 'centre-frame', frameKey: 'frames', description: 'one centred window per frame, edge-padded'},
   official: {
     signature: 'Transformer_reduce.model.pos_embedding_1',
