@@ -105,6 +105,7 @@ export default class Eval extends BaseCommand {
       this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; static cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; each clip lifted as predict lifts a track (${r.normalisation === 'window' ? 'window-normalised' : 'track crop-scaled'}, ${r.clipLen}-frame windows)`)
       const v = r.video
       const cell = (x: number | null, digits = 1): string => (x === null ? '–' : x.toFixed(digits))
+      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'rigid N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.n_mpjpe_rigid), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
       rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.n_mpjpe_rigid), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
@@ -116,6 +117,7 @@ export default class Eval extends BaseCommand {
     }
     this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.normalisation === 'crop' ? 'crop-scaled' : r.normalisation === 'window' ? 'static cameras, window-normalised' : 'image-normalised'} ${r.clipLen}-frame windows`)
     if (r.pose) {
+      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]
       rows.push(['mean of actions', String(r.pose.frames), r.pose.mpjpe.toFixed(1), r.pose.p_mpjpe.toFixed(1), r.pose.n_mpjpe.toFixed(1)])
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
