@@ -17,7 +17,7 @@
  *    training with drop_path_rate 0.1) is not applied: it has no op in the interface.
  */
 import {inputError, modelError} from '../core/errors.js'
-import {LITERATURE_LOSS_DEFAULTS, MIXSTE_JOINT_WEIGHTS, mixsteBackboneLoss} from '../nn/losses-literature.js'
+import {LITERATURE_LOSS_DEFAULTS, MIXSTE_JOINT_WEIGHTS, mixsteLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
@@ -352,7 +352,8 @@ export const mixste: BackboneEntry<MixsteConfig> = {
   // Spatial (STEblocks.i) and temporal (TTEblocks.i) transformer blocks; the norms and the output
   // head (LayerNorm + Linear) follow them.
   blocks: numberedGroups(['STEblocks', 'TTEblocks'], (rel) => !/embed/i.test(rel)),
-  poseLoss: mixsteBackboneLoss,
+  // Its official objective on its pose3d output.
+  poseLoss: (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights),
   lossKeys: MIXSTE_LOSS_KEYS,
   // Its own output head gives the 3D poses.
   poseHead: 'none',

@@ -21,7 +21,7 @@
  *  - BatchNorms use running statistics (eps 1e-5) in eval mode.
  */
 import {inputError, modelError} from '../core/errors.js'
-import {LITERATURE_LOSS_DEFAULTS, stridedBackboneLoss} from '../nn/losses-literature.js'
+import {LITERATURE_LOSS_DEFAULTS, stridedLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
@@ -435,7 +435,8 @@ export const strided: BackboneEntry<StridedConfig> = {
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d', 'pose3d_full'],
   blocks: STRIDED_BLOCKS,
-  poseLoss: stridedBackboneLoss,
+  // Its official full-to-single objective on the centre frame and the full window.
+  poseLoss: (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights),
   lossKeys: STRIDED_LOSS_KEYS,
   // Its own output layers give the 3D poses.
   poseHead: 'none',

@@ -10,8 +10,6 @@ import {inputError} from '../core/errors.js'
 import type {RawConfig} from '../config/types.js'
 import {SIZE_PRESETS, type SizePreset} from '../nn/registry/backbone.js'
 
-export {stridesFor} from '../backbones/strided.js'
-
 export const BENCH_PRESETS = SIZE_PRESETS
 export type BenchPreset = SizePreset
 

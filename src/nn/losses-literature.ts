@@ -138,12 +138,6 @@ export function stridedLoss<T>(ops: Ops<T>, centre: T, full: T, gt: T, weights: 
 /** A backbone's own objective on the model's outputs (a registry entry's `poseLoss`). */
 export type BackboneLoss = <T>(ops: Ops<T>, outputs: Readonly<Record<string, T>>, gt: T, weights: Readonly<LiteratureLossWeights>) => LiteratureLoss<T>
 
-/** MixSTE's objective on its pose3d output. */
-export const mixsteBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights)
-
-/** The Strided Transformer's objective on its centre frame and full window. */
-export const stridedBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights)
-
 /**
  * The backbone's own objective on the model's outputs (its registry entry's `poseLoss`), or
  * undefined when it trains with MotionBERT's combined pose loss (DSTformer). `config` holds the
