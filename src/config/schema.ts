@@ -1,8 +1,9 @@
 /**
  * The validated configuration every command builds once (loadConfig) and hands down.
  * Field names are the config keys as written in YAML (MotionBERT's snake_case); the meaning, bounds and
- * defaults of each are in keys.ts (and docs/config.md). Optional fields have no default: the official
- * code treats their absence as "off" or infers them (model sizes from checkpoint shapes).
+ * defaults of each are in keys.ts, and of the model keys in their registry entries (docs/config.md
+ * has both). Optional fields have no default: the official code treats their absence as "off" or
+ * infers them (model sizes from checkpoint shapes).
  */
 import type {RawConfig} from './types.js'
 
