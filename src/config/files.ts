@@ -6,16 +6,29 @@
 import {checkConfigValue} from '../core/limits/config-limits.js'
 import {LIMITS, formatBytes} from '../core/limits/limits.js'
 import {existsSync, readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {LineCounter, parseDocument, type ScalarTag} from 'yaml'
+import type * as Yaml from 'yaml'
 import {inputError} from '../core/errors.js'
 import type {RawConfig} from './types.js'
 
 const MAX_INCLUDE_DEPTH = 8
 
+let yamlModule: typeof Yaml | undefined
+
+/**
+ * The yaml package, loaded on the first YAML text: every command reads its config through here,
+ * most runs have no YAML config, and loading yaml cost ~40 ms of CPU at each start-up.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml
+  return yamlModule
+}
+
 /** Parse YAML text; `label` names the file in errors, `filePath` anchors `!include`. */
 export function parseYamlText(text: string, label: string, filePath: string, depth = 0): unknown {
+  const {LineCounter, parseDocument} = yaml()
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {
     lineCounter,
@@ -128,7 +141,7 @@ function readText(filePath: string, label: string): string {
 }
 
 /** `!include other.yaml` as in MotionBERT's lib/utils/tools.py: path relative to the including file. */
-function includeTag(fromFile: string, label: string, depth: number): ScalarTag {
+function includeTag(fromFile: string, label: string, depth: number): Yaml.ScalarTag {
   return {
     tag: '!include',
     resolve(value: string): unknown {

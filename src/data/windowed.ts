@@ -15,7 +15,7 @@
  */
 import {modelError} from '../core/errors.js'
 import type {NDArray} from '../core/ndarray.js'
-import {NUM_JOINTS, ROOT} from '../core/h36m.js'
+import {H36M_FLIP_PERMUTATION, NUM_JOINTS, ROOT} from '../core/h36m.js'
 import {flipInto, normalizeWindow, type RunModel, type WildProgress, type WildWindow} from './wild.js'
 
 const ROW = NUM_JOINTS * 3
@@ -59,8 +59,14 @@ export function planOverlappedWindows(frames: number, clipLen: number, overlap: 
   return windows
 }
 
-/** Windows per model call: one call per window costs ~30 ms of onnxruntime overhead on 2 cores. */
-export const WINDOWS_PER_CALL = 16
+/**
+ * Windows per model call (with flip, twice as many sequences). A few per call keep each layer's
+ * activations in the core's cache (4 windows of 60 frames with their mirrors: 2 MB per [B, T, 17, 64]
+ * tensor, one core's L2 here); 16 per call made onnxruntime spend 15-25% more CPU on the same
+ * windows of the bundled model, and one per call pays the per-call and per-op thread hand-offs 41
+ * times on the real file instead of 11.
+ */
+export const WINDOWS_PER_CALL = 4
 
 export async function* predictWindowedStream(keypoints: NDArray, opts: WindowedOptions, runModel: RunModel): AsyncGenerator<WildProgress, WindowedResult, void> {
   const T = keypoints.shape[0]!
@@ -132,7 +138,8 @@ export async function liftWindowBatch(given: readonly NDArray[], opts: Omit<Wind
   const batchSize = opts.flip ? 2 * n : n
   const batch = new Float32Array(batchSize * block) // [B, t, 17, C]
   for (const [i, normalized] of normalizedWindows.entries()) {
-    for (let k = 0; k < t * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[i * block + k * channels + c] = normalized.data[k * 3 + c]!
+    if (channels === 3) batch.set(normalized.data, i * block)
+    else for (let k = 0; k < t * NUM_JOINTS; k++) for (let c = 0; c < channels; c++) batch[i * block + k * channels + c] = normalized.data[k * 3 + c]!
     if (opts.flip) flipInto(batch, i * block, batch, (n + i) * block, t, channels)
   }
   const out = await runModel({data: batch, shape: [batchSize, t, NUM_JOINTS, channels]})
@@ -140,20 +147,31 @@ export async function liftWindowBatch(given: readonly NDArray[], opts: Omit<Wind
     throw modelError(`the model returned shape [${out.shape.join(', ')}] for a batch of [${batchSize}, ${t}, 17, ${channels}]; expected [${batchSize}, ${t}, 17, 3]`)
   }
   const size = t * ROW
+  const o = out.data
   for (let i = 0; i < n; i++) {
-    const pred = out.data.slice(i * size, (i + 1) * size)
-    if (opts.flip) {
-      const back = new Float32Array(size)
-      flipInto(out.data, (n + i) * size, back, 0, t, 3)
-      for (let k = 0; k < size; k++) pred[k] = (pred[k]! + back[k]!) / 2
-    }
+    const pred = o.slice(i * size, (i + 1) * size)
+    // frame by frame: the mirror's answer flipped back (x negated, left and right swapped) and
+    // averaged in, then the root subtracted: one pass, the same arithmetic as flipInto + average
+    const mirror = (n + i) * size
     for (let f = 0; f < t; f++) {
-      const r = f * ROW + ROOT * 3
-      const [rx, ry, rz] = [pred[r]!, pred[r + 1]!, pred[r + 2]!]
-      for (let j = 0; j < NUM_JOINTS; j++) {
-        pred[f * ROW + j * 3] = pred[f * ROW + j * 3]! - rx
-        pred[f * ROW + j * 3 + 1] = pred[f * ROW + j * 3 + 1]! - ry
-        pred[f * ROW + j * 3 + 2] = pred[f * ROW + j * 3 + 2]! - rz
+      const row = f * ROW
+      if (opts.flip) {
+        for (let j = 0; j < NUM_JOINTS; j++) {
+          const to = row + j * 3
+          const from = mirror + row + H36M_FLIP_PERMUTATION[j]! * 3
+          pred[to] = (pred[to]! + -o[from]!) / 2
+          pred[to + 1] = (pred[to + 1]! + o[from + 1]!) / 2
+          pred[to + 2] = (pred[to + 2]! + o[from + 2]!) / 2
+        }
+      }
+      const r = row + ROOT * 3
+      const rx = pred[r]!
+      const ry = pred[r + 1]!
+      const rz = pred[r + 2]!
+      for (let k = row; k < row + ROW; k += 3) {
+        pred[k] = pred[k]! - rx
+        pred[k + 1] = pred[k + 1]! - ry
+        pred[k + 2] = pred[k + 2]! - rz
       }
     }
     results[slots[i]!] = {data: pred, shape: [t, NUM_JOINTS, 3]}

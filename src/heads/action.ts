@@ -3,9 +3,19 @@
  *  - `class` (ActionHeadClassification): mean over frames, flatten joints × channels, mean over
  *    persons, fc1, BatchNorm1d, ReLU, fc2 → class logits;
  *  - `embed` (ActionHeadEmbed): the same pooling, fc1, L2-normalised → embedding (one-shot).
+ * Our additions, both off in the official head:
+ *  - `temporal_segments` K > 1: the mean over each of K equal stretches of frames instead of over
+ *    all, kept in order, so the head sees the order of the motion (a turn to the left against one
+ *    to the right);
+ *  - `motion_energy`: one more slot, the mean absolute frame-to-frame change of the
+ *    representation, so it sees how fast features move (a waving hand against a raised one).
+ * The P = K (+1) pooled slots are concatenated before fc1 (fc1 reads P·J·R).
  * The model input is [N, M, T, J, C]; persons are folded into the batch for the backbone.
  */
 import type {ConfigKeySpec} from '../config/types.js'
+import {modelError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
+import {type Ops, isStaticDim} from '../nn/ops.js'
 import {resolveConfig} from '../nn/registry/entry-config.js'
 import type {BackboneInfo, HeadEntry} from '../nn/registry/head.js'
 
@@ -15,6 +25,8 @@ export interface ActionConfig {
   hidden_dim: number
   action_classes: number
   dropout_ratio: number
+  temporal_segments: number
+  motion_energy: boolean
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
@@ -25,11 +37,20 @@ const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     description: "Action classes of the classification head (the official configs' name; num_classes, the ActionNet argument, is a synonym)."},
   {key: 'num_classes', type: 'integer', min: 1, inferable: true, aliasOf: 'action_classes', description: 'ActionNet argument name for action_classes.'},
   {key: 'dropout_ratio', type: 'number', min: 0, max: 1, default: 0, description: 'Dropout probability on the pooled features (training only).'},
+  {key: 'temporal_segments', type: 'integer', min: 1, default: 1, inferable: true,
+    description: 'Average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head); clips must be a multiple of it long.'},
+  {key: 'motion_energy', type: 'boolean', default: false,
+    description: 'Also pool the mean absolute frame-to-frame change of the features before fc1 (false: the official head).'},
 ]
+
+/** Pooled slots per joint before fc1: the stretch means, then the motion energy. */
+function pooledSlots(c: ActionConfig): number {
+  return c.temporal_segments + (c.motion_energy ? 1 : 0)
+}
 
 function expectedParams(c: ActionConfig, backbone: BackboneInfo): Map<string, number[]> {
   const p = new Map<string, number[]>()
-  p.set('fc1.weight', [c.hidden_dim, backbone.representationDim * backbone.numJoints])
+  p.set('fc1.weight', [c.hidden_dim, pooledSlots(c) * backbone.representationDim * backbone.numJoints])
   p.set('fc1.bias', [c.hidden_dim])
   if (c.model_version === 'class') {
     for (const k of ['weight', 'bias', 'running_mean', 'running_var']) p.set(`bn.${k}`, [c.hidden_dim])
@@ -44,17 +65,21 @@ export const action: HeadEntry<ActionConfig> = {
   description: 'action recognition on [N, M persons, T, J, C]: class logits (BatchNorm head) or normalised embedding',
   task: 'action',
   configKeys: CONFIG_KEYS,
-  defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0},
+  defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0, temporal_segments: 1, motion_energy: false},
   inputLayout: ['N', 'M', 'T', 'J', 'C'],
   outputs: ['logits'],
   exposesRepresentation: false,
   needsRepresentation: true,
-  poolsFramesFirst: true,
-  inferConfig(weights, partial) {
-    const fc1 = weights.get('fc1.weight') // [hidden, J * R]
+  poolFrames: (rep, c) => poolFramesArray(rep, c.temporal_segments, c.motion_energy),
+  inferConfig(weights, partial, backbone) {
+    const fc1 = weights.get('fc1.weight') // [hidden, P * J * R]
     const fc2 = weights.get('fc2.weight') // [classes, hidden]
     const version = fc2 ? 'class' : fc1 ? 'embed' : undefined
-    return resolveConfig<ActionConfig>(CONFIG_KEYS, partial, {model_version: version, hidden_dim: fc1?.[0], action_classes: fc2?.[0]}, 'action')
+    // P = K (+1 with motion_energy, which the weights cannot tell: it comes from the config)
+    const perSlot = backbone.representationDim * backbone.numJoints
+    const energy = partial.motion_energy === true ? 1 : 0
+    const segments = fc1 && fc1[1]! % perSlot === 0 && fc1[1]! / perSlot > energy ? fc1[1]! / perSlot - energy : undefined
+    return resolveConfig<ActionConfig>(CONFIG_KEYS, partial, {model_version: version, hidden_dim: fc1?.[0], action_classes: fc2?.[0], temporal_segments: segments}, 'action')
   },
   expectedParams,
   optionalParams(c) {
@@ -74,12 +99,18 @@ export const action: HeadEntry<ActionConfig> = {
     const p = ctx.prefix
     const {representationDim: R, numJoints: J} = ctx.backbone
     const persons = ops.dim(ctx.input, 1)
-    const frames = ops.dim(ctx.input, 2)
-    let f = ops.reshape(features.representation!, [-1, persons, frames, J, R]) // [N, M, T, J, R]
-    f = ops.dropout(f, c.dropout_ratio)
-    f = ops.mean(f, [2]) // [N, M, J, R]: mean over frames
-    f = ops.reshape(f, [-1, persons, J * R]) // [N, M, J*R]
-    f = ops.mean(f, [1]) // [N, J*R]: mean over persons
+    const P = pooledSlots(c)
+    let f: typeof features.representation
+    if (features.pooledRepresentation !== undefined) {
+      // A feature cache's slots (poolFrames below), [N·M, P, J, R]; dropout acts on them.
+      f = ops.dropout(ops.reshape(features.pooledRepresentation, [-1, persons, P, J, R]), c.dropout_ratio) // [N, M, P, J, R]
+    } else {
+      const frames = ops.dim(ctx.input, 2)
+      f = ops.reshape(features.representation!, [-1, persons, frames, J, R]) // [N, M, T, J, R]
+      f = poolFramesOps(ops, ops.dropout(f, c.dropout_ratio), c) // [N, M, P, J, R]
+    }
+    f = ops.reshape(f, [-1, persons, P * J * R]) // [N, M, P*J*R]
+    f = ops.mean(f, [1]) // [N, P*J*R]: mean over persons
     f = ops.linear(f, `${p}fc1.weight`, `${p}fc1.bias`) // [N, hidden]
     if (c.model_version === 'embed') {
       // F.normalize(dim=-1): x / max(‖x‖₂, 1e-12)
@@ -89,4 +120,45 @@ export const action: HeadEntry<ActionConfig> = {
     f = ops.relu(ops.batchNorm(f, `${p}bn`, 1e-5)) // [N, hidden]
     return {logits: ops.linear(f, `${p}fc2.weight`, `${p}fc2.bias`)} // [N, classes]
   },
+}
+
+/** [N, M, T, J, R] → [N, M, P, J, R]: the stretch means in order, then the motion energy. */
+function poolFramesOps<T>(ops: Ops<T>, f: T, c: ActionConfig): T {
+  const K = c.temporal_segments
+  const frames = ops.dim(f, 2)
+  let pooled: T
+  if (K === 1) {
+    pooled = ops.mean(f, [2], true) // [N, M, 1, J, R]: mean over frames (official)
+  } else {
+    if (isStaticDim(frames) && frames % K !== 0) throw modelError(`the action head averages ${K} equal stretches of frames (temporal_segments ${K}), so a clip must be a multiple of ${K} frames long; got ${frames} frames`)
+    const stretches = ops.reshape(f, [ops.dim(f, 0), ops.dim(f, 1), K, -1, ops.dim(f, 3), ops.dim(f, 4)]) // [N, M, K, T/K, J, R]
+    pooled = ops.mean(stretches, [3]) // [N, M, K, J, R]: each stretch's mean, in order
+  }
+  if (!c.motion_energy) return pooled
+  // |f[t] - f[t-1]| with f[-1] = f[0], averaged over the T frames (the first change is 0)
+  const previous = ops.slice(ops.concat([ops.slice(f, 2, 0, 1), f], 2), 2, 0, frames) // [N, M, T, J, R]
+  const energy = ops.mean(ops.abs(ops.sub(f, previous)), [2], true) // [N, M, 1, J, R]
+  return ops.concat([pooled, energy], 2)
+}
+
+/** poolFramesOps on plain arrays, for a feature cache: [B, T, J, R] → [B, P, J, R]. */
+export function poolFramesArray(x: NDArray, segments: number, motionEnergy: boolean): NDArray {
+  const [b, t, ...rest] = x.shape as [number, number, ...number[]]
+  if (t % segments !== 0) throw modelError(`cannot average ${t} frames over ${segments} equal stretches (temporal_segments ${segments})`)
+  const row = rest.reduce((a, d) => a * d, 1)
+  const len = t / segments
+  const slots = segments + (motionEnergy ? 1 : 0)
+  const out = new Float32Array(b * slots * row)
+  for (let i = 0; i < b; i++) {
+    for (let f = 0; f < t; f++) {
+      const src = (i * t + f) * row
+      const dst = (i * slots + Math.floor(f / len)) * row
+      for (let k = 0; k < row; k++) out[dst + k] = out[dst + k]! + x.data[src + k]! / len
+      if (motionEnergy && f > 0) {
+        const e = (i * slots + segments) * row
+        for (let k = 0; k < row; k++) out[e + k] = out[e + k]! + Math.abs(x.data[src + k]! - x.data[src - row + k]!) / t
+      }
+    }
+  }
+  return {data: out, shape: [b, slots, ...rest]}
 }

@@ -14,7 +14,8 @@ import type {NDArray} from '../core/ndarray.js'
 import {type Model, disposeModel, forwardModel} from './model.js'
 import {disposeOnnxModel, forwardModelOnnx, prepareModelOnnx} from './onnx-model.js'
 import {loadOnnxRuntime} from '../nn/onnx/session.js'
-import {BACKEND_NAMES, type BackendName, isBackendName, selectBackend} from '../nn/tfjs/backend.js'
+// names only: the tfjs backend module (and tfjs) loads when the tfjs engine is chosen
+import {BACKEND_NAMES, type BackendName, isBackendName} from '../nn/tfjs/backend-names.js'
 
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnx'] as const
 export type EngineChoice = (typeof ENGINE_CHOICES)[number]
@@ -41,8 +42,12 @@ export interface InferenceEngine {
   readonly threads?: number
   /** One line for people: "onnx (onnxruntime-node, 4 threads)". */
   readonly summary: string
-  /** Runs the model on a model-ready input; outputs by name (pose3d, representation, logits, ...). */
-  run(input: NDArray): Promise<Record<string, NDArray>>
+  /**
+   * Runs the model on a model-ready input; outputs by name (pose3d, representation, logits, ...).
+   * `outputs` names those the caller reads: onnx then copies only these out of the session (tfjs
+   * returns all); callers must not rely on the others being absent.
+   */
+  run(input: NDArray, opts?: {outputs?: readonly string[]}): Promise<Record<string, NDArray>>
   /**
    * Builds ahead what the first run() of an input shaped like `shape` would (onnx: records the graph
    * and creates the session), so it can overlap other work. Optional to call; changes no result.
@@ -96,13 +101,14 @@ function onnxEngine(model: Model, reason: string, opts: EngineOptions): Inferenc
     reason,
     threads,
     summary: `onnx (onnxruntime-node, ${threads} thread${threads === 1 ? '' : 's'})`,
-    run: (input) => forwardModelOnnx(model, input, {threads, file: opts.file}),
+    run: (input, o) => forwardModelOnnx(model, input, {threads, file: opts.file, outputs: o?.outputs}),
     prepare: (shape) => prepareModelOnnx(model, shape, {threads}),
     dispose: () => disposeOnnxModel(model),
   }
 }
 
 async function tfjsEngine(model: Model, reason: string, backend: BackendName | 'auto', opts: EngineOptions): Promise<InferenceEngine> {
+  const {selectBackend} = await import('../nn/tfjs/backend.js')
   const selection = await selectBackend({force: backend})
   const how = backend === 'auto' ? 'first tfjs backend that loads' : '--backend'
   return {

@@ -5,7 +5,9 @@
  * (shared by the tfjs executor and the ONNX recorder); forwardModel runs it on tfjs.
  */
 import {checkModelDimensions} from '../core/limits/model-limits.js'
-import * as tf from '@tensorflow/tfjs'
+// types only: tfjs is loaded (from nn/tfjs/weights.ts) when forwardModel first runs, so the onnx
+// path and every command's start-up never pay for it
+import type * as tf from '@tensorflow/tfjs'
 import {DEFAULT_BACKBONE, getBackbone} from '../backbones/registry.js'
 import type {BackboneEntry, EntryConfig, ParamShapes} from '../nn/registry/backbone.js'
 import type {RawConfig} from '../config/types.js'
@@ -13,9 +15,8 @@ import {inputError, modelError} from '../core/errors.js'
 import {DEFAULT_HEAD, getHead, headRegistry} from '../heads/registry.js'
 import type {BackboneInfo, HeadEntry} from '../nn/registry/head.js'
 import {type NDArray, shapeString, size} from '../core/ndarray.js'
-import type {Mode, Ops} from '../nn/ops.js'
-import {type BackendName, type BackendSelection, selectBackend} from '../nn/tfjs/backend.js'
-import {TfjsOps} from '../nn/tfjs/ops.js'
+import type {Ops} from '../nn/ops.js'
+import type {BackendName} from '../nn/tfjs/backend-names.js'
 
 export const BACKBONE_PREFIX = 'backbone.'
 export const HEAD_PREFIX = 'head.'
@@ -205,23 +206,10 @@ const tfParamCache = new WeakMap<Model, TfParamCache>()
  */
 export async function forwardModel(model: Model, input: NDArray, opts: ForwardOptions = {}): Promise<Record<string, NDArray>> {
   checkModelInput(model, input, {file: opts.file})
-  const selection: BackendSelection = await selectBackend({force: opts.backend})
-  const params = tfParams(model, selection.tfName)
-  const outputs = tf.tidy(() => {
-    const ops = new TfjsOps(params, {mode: 'eval'})
-    const x = tf.tensor(input.data, input.shape, 'float32')
-    return runModel(ops, model, x)
-  })
-  const result: Record<string, NDArray> = {}
-  try {
-    for (const [name, t] of Object.entries(outputs)) {
-      const data = (await t.data()) as Float32Array
-      result[name] = {data: Float32Array.from(data), shape: [...t.shape]}
-    }
-  } finally {
-    for (const t of Object.values(outputs)) t.dispose()
-  }
-  return finishOutputs(model, result)
+  const [{selectBackend}, tfjs] = await Promise.all([import('../nn/tfjs/backend.js'), import('../nn/tfjs/weights.js')])
+  const selection = await selectBackend({force: opts.backend})
+  const params = tfParams(model, selection.tfName, tfjs.toTfParams)
+  return finishOutputs(model, await tfjs.forwardOnTfjs(params, input, (ops, x) => runModel(ops, model, x)))
 }
 
 /** The head's JS post-processing of computed outputs (e.g. mesh: theta from rotation matrices), if any. */
@@ -237,36 +225,13 @@ export function disposeModel(model: Model): void {
   tfParamCache.delete(model)
 }
 
-function tfParams(model: Model, backend: string): Map<string, tf.Tensor> {
+function tfParams(model: Model, backend: string, toTfParams: (weights: ReadonlyMap<string, NDArray>) => Map<string, tf.Tensor>): Map<string, tf.Tensor> {
   const cached = tfParamCache.get(model)
   if (cached && cached.backend === backend) return cached.params
   disposeModel(model)
   const params = toTfParams(model.weights)
   tfParamCache.set(model, {backend, params})
   return params
-}
-
-/**
- * Weights as tf tensors for the tfjs executor; `trainable` names become tf.Variables (training).
- * The caller owns (and disposes) the result.
- */
-export function toTfParams(weights: ReadonlyMap<string, NDArray>, opts: {trainable?: (name: string) => boolean} = {}): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>()
-  for (const [name, w] of weights) {
-    const t = tf.tensor(w.data, w.shape, 'float32')
-    if (opts.trainable?.(name)) {
-      out.set(name, tf.variable(t, true, name))
-      t.dispose()
-    } else {
-      out.set(name, t)
-    }
-  }
-  return out
-}
-
-/** Create a TfjsOps over tf params (for training loops and tools). */
-export function tfjsOps(params: ReadonlyMap<string, tf.Tensor>, mode: Mode = 'eval'): TfjsOps {
-  return new TfjsOps(params, {mode})
 }
 
 // ---- helpers ---------------------------------------------------------------------------------

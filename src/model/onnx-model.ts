@@ -34,6 +34,11 @@ export interface OnnxForwardOptions {
   threads?: number
   /** Name of the input file, for error messages. */
   file?: string
+  /**
+   * The outputs wanted (e.g. ['pose3d']); the others are not copied out of the session. Ignored
+   * for heads whose finishOutputs works from several outputs (mesh).
+   */
+  outputs?: readonly string[]
 }
 
 interface CachedModelRunner {
@@ -52,7 +57,8 @@ const modelRunners = new WeakMap<Model, CachedModelRunner>()
 export async function forwardModelOnnx(model: Model, input: NDArray, opts: OnnxForwardOptions = {}): Promise<Record<string, NDArray>> {
   checkModelInput(model, input, {file: opts.file})
   const runner = await modelRunner(model, input.shape, opts.threads ?? 0)
-  return finishOutputs(model, await runner.run({x: input}))
+  const wanted = model.head.finishOutputs ? undefined : opts.outputs
+  return finishOutputs(model, await runner.run({x: input}, wanted))
 }
 
 /** Records the graph and creates the session forwardModelOnnx will use for inputs shaped like `shape` (same threads). */

@@ -27,7 +27,8 @@ import type {VideoInputOptions} from '../tasks/video/predict-video.js'
 import {parseVideoSize, runPredict} from './index.js'
 import type {StreamLayout} from './stream/messages.js'
 import {runStream, type StreamInfo, type StreamOptions, type StreamSummary} from './stream/run.js'
-import {type ServeHooks, type ServeOptions, serveStream, type StreamServer} from './stream/serve.js'
+// types only: the WebSocket server (and ws) loads in serve()
+import type {ServeHooks, ServeOptions, StreamServer} from './stream/serve.js'
 
 /** The model and engine options shared by `predict` and `predictStream`. */
 export interface ModelRequest {
@@ -195,6 +196,7 @@ export interface ServeRequest extends StreamRequest, ServeOptions {}
  * Resolves once it listens; `close()` on the result shuts it down and returns the totals.
  */
 export async function serve(request: ServeRequest, hooks: PredictStreamHooks & ServeHooks = {}): Promise<StreamServer> {
+  const {serveStream} = await import('./stream/serve.js')
   const server = await serveStream(await streamOptions(request, hooks), {host: request.host, port: request.port, maxMessageBytes: request.maxMessageBytes}, hooks)
   hooks.onReady?.(server.info)
   return server

@@ -182,7 +182,9 @@ export class TfjsTrainer implements Trainer {
     const features = tf.tensor(batch.features.data, batch.features.shape, 'float32')
     inputs.push(features)
     const info = backboneInfo(this.model.backbone, this.model.config.backboneConfig)
-    return this.model.head.forward(ops, {representation: features}, this.model.config.headConfig, {input: x, backbone: info, prefix: HEAD_PREFIX})
+    // The cache holds the head's pooled slots when it pools frames first (feature-cache.ts).
+    const cached: Record<string, tf.Tensor> = {[this.model.head.poolFrames ? 'pooledRepresentation' : 'representation']: features}
+    return this.model.head.forward(ops, cached, this.model.config.headConfig, {input: x, backbone: info, prefix: HEAD_PREFIX})
   }
 
   /** The task's objective (src/tasks/train-registry.ts) on the batch's targets. */

@@ -68,10 +68,10 @@ export async function buildFeatureCache(model: Model, source: BatchSource, seed:
       const out = await engine.run(x)
       const rep = out.representation
       if (!rep) throw modelError(`the ${model.backbone.name} backbone gives no representation to cache`)
-      // [N·M, T, J, R], or its frame mean [N·M, 1, J, R] when the head pools frames first;
-      // the stored input then keeps its first frame only, for the head's shape bookkeeping.
-      const pooled = model.head.poolsFramesFirst === true
-      const features = pooled ? frameMean(rep) : rep
+      // [N·M, T, J, R], or the head's pooled slots [N·M, P, J, R] when it pools frames first
+      // (the stored input then keeps its first frame only: the head reads persons off it).
+      const pooled = model.head.poolFrames !== undefined
+      const features = pooled ? model.head.poolFrames!(rep, model.config.headConfig) : rep
       const input = pooled ? firstFrames(batch.input) : batch.input
       const per = features.data.length / indices.length
       const inPer = input.data.length / indices.length
@@ -90,21 +90,6 @@ export async function buildFeatureCache(model: Model, source: BatchSource, seed:
     await engine.dispose()
   }
   return {source: new CachedBatchSource(source.task, samples, source.batchSize), engine: engine.summary}
-}
-
-/** [B, T, J, R] → [B, 1, J, R]: the mean over frames. */
-export function frameMean(x: NDArray): NDArray {
-  const [b, t, ...rest] = x.shape as [number, number, ...number[]]
-  const row = rest.reduce((a, d) => a * d, 1)
-  const out = new Float32Array(b * row)
-  for (let i = 0; i < b; i++) {
-    for (let f = 0; f < t; f++) {
-      const src = (i * t + f) * row
-      for (let k = 0; k < row; k++) out[i * row + k] = out[i * row + k]! + x.data[src + k]!
-    }
-    for (let k = 0; k < row; k++) out[i * row + k] = out[i * row + k]! / t
-  }
-  return {data: out, shape: [b, 1, ...rest]}
 }
 
 /** [N, M, T, J, C] → [N, M, 1, J, C]: each person's first frame. */

@@ -35,7 +35,6 @@ import {adamwConfig, createTrainer, type TrainEngineChoice} from './trainer.js'
 
 export type {FeatureCacheReport, TrainRunOptions, TrainSummary} from './options.js'
 export {checkpointDescription} from './describe.js'
-export {frameMean} from './feature-cache.js'
 
 export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> {
   const {settings, resumeDir} = await resolveSettings(opts)

@@ -1,18 +1,13 @@
-/** The feature cache keeps the frame mean of each sample for heads that pool frames first (action). */
+/** The feature cache keeps the pooled slots of each sample for heads that pool frames first (action). */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {frameMean} from '../../src/train/run.js'
+import {getHead} from '../../src/heads/registry.js'
 
-test('frameMean: [B, T, J, R] → [B, 1, J, R], the mean of each sample over its frames', () => {
-  // B 2, T 3, J 1, R 2
-  const x = {data: Float32Array.from([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]), shape: [2, 3, 1, 2]}
-  const m = frameMean(x)
-  assert.deepEqual(m.shape, [2, 1, 1, 2])
-  assert.deepEqual(Array.from(m.data), [3, 4, 30, 40])
-})
-
-test('only heads that pool frames first declare it', async () => {
-  const {getHead} = await import('../../src/heads/registry.js')
-  assert.equal(getHead('action').poolsFramesFirst, true)
-  assert.notEqual(getHead('pose3d').poolsFramesFirst, true)
+test('only heads that pool frames first offer their pooling to the cache', () => {
+  const action = getHead('action')
+  const rep = {data: Float32Array.from([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]), shape: [2, 3, 1, 2]} // [B 2, T 3, J 1, R 2]
+  const official = action.poolFrames!(rep, {...action.defaults})
+  assert.deepEqual(official.shape, [2, 1, 1, 2], 'the official head: one mean over frames')
+  assert.deepEqual(Array.from(official.data), [3, 4, 30, 40])
+  assert.equal(getHead('pose3d').poolFrames, undefined)
 })

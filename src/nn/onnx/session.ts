@@ -30,7 +30,11 @@ export interface OnnxRunner {
   /** Input and output names of the graph. */
   readonly inputNames: readonly string[]
   readonly outputNames: readonly string[]
-  run(inputs: Readonly<Record<string, NDArray>>): Promise<Record<string, NDArray>>
+  /**
+   * Runs the graph. `outputs` limits what comes back to those of the graph's outputs it names (all
+   * when it names none of them): an output nobody reads is not copied out of onnxruntime.
+   */
+  run(inputs: Readonly<Record<string, NDArray>>, outputs?: readonly string[]): Promise<Record<string, NDArray>>
   /** Release the session (shared sessions are released when their last runner is disposed). */
   dispose(): Promise<void>
 }
@@ -132,7 +136,7 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(inputs) {
+    async run(inputs, outputs) {
       if (disposed) throw new Error('OnnxRunner.run after dispose')
       const feeds: Record<string, Tensor> = {}
       for (const name of session.inputNames) {
@@ -143,7 +147,8 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
       }
       let results: InferenceSession.ReturnType
       try {
-        results = await session.run(feeds)
+        const fetches = outputs?.filter((name) => session.outputNames.includes(name))
+        results = await (fetches?.length ? session.run(feeds, fetches) : session.run(feeds))
       } catch (err) {
         const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
         throw modelError(`onnxruntime failed to run the model: ${reason}`)

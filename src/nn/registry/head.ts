@@ -40,11 +40,13 @@ export interface HeadEntry<C extends EntryConfig = EntryConfig> {
   /** Whether the head reads the backbone's `representation` (so cannot sit on a backbone without one). */
   readonly needsRepresentation: boolean
   /**
-   * The head's first step after dropout is a mean over frames, so a feature cache (frozen backbone)
-   * may keep each sample's frame mean instead of every frame: 1/T of the memory, and head steps
-   * that do not touch T frames. Dropout then acts on the frame mean.
+   * When the head's first step after dropout pools frames (means over all of them or over
+   * stretches, and the like), that pooling on plain arrays: [B, T, J, R] → [B, P, J, R]. A feature
+   * cache (frozen backbone) then keeps each sample's P slots instead of every frame (P/T of the
+   * memory, head steps that do not touch T frames) and hands them to forward as
+   * `pooledRepresentation`; dropout then acts on the slots. Undefined: the head reads every frame.
    */
-  readonly poolsFramesFirst?: boolean
+  poolFrames?(representation: NDArray, config: C): NDArray
 
   inferConfig(weights: ParamShapes, partial: RawConfig, backbone: BackboneInfo): C
   expectedParams(config: C, backbone: BackboneInfo): Map<string, number[]>

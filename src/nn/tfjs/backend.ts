@@ -7,9 +7,9 @@
 // importing layers, webgl and data, so a detector worker starts faster (src/tasks/video/detect-pool.ts).
 import * as tf from '@tensorflow/tfjs-core'
 import {inputError} from '../../core/errors.js'
+import {BACKEND_NAMES, type BackendName, isBackendName} from './backend-names.js'
 
-export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const
-export type BackendName = (typeof BACKEND_NAMES)[number]
+export {BACKEND_NAMES, type BackendName, isBackendName}
 
 export interface BackendAttempt {
   name: BackendName
@@ -40,10 +40,6 @@ const CANDIDATES: Record<BackendName, Candidate> = {
   // setWasmPaths is needed; it picks the SIMD build when the runtime supports it.
   wasm: {pkg: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm'},
   cpu: {tfName: 'cpu'},
-}
-
-export function isBackendName(name: string): name is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(name)
 }
 
 let current: BackendSelection | undefined

@@ -18,7 +18,7 @@ import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
 import {DEFAULT_TASK, getTask} from '../../heads/tasks.js'
-import {wildOptions} from '../../tasks/pose3d/predict.js'
+import {LIFT_OUTPUTS, wildOptions} from '../../tasks/pose3d/predict.js'
 import {inputChannels, modelMaxFrames} from '../../tasks/registry.js'
 import {type LiftWindow, type LiftWindows, StreamLifter, type StreamOutputFrame} from './lifter.js'
 import {parseFrameLine, StreamLineError, type StreamFrame, type StreamLayout} from './messages.js'
@@ -113,7 +113,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   // docs/benchmarks.md); --threads overrides.
   const engine = await createEngine(loaded.model, {...options.engine, threads: options.engine?.threads ?? STREAM_THREADS, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
-    const pose = (await engine.run(batch)).pose3d
+    const pose = (await engine.run(batch, {outputs: LIFT_OUTPUTS})).pose3d
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
     return pose
   }

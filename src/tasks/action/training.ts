@@ -4,6 +4,7 @@
  * cross-entropy; top-1 accuracy on the test split picking the best checkpoint.
  */
 import type {RawConfig} from '../../config/types.js'
+import {inputError} from '../../core/errors.js'
 import {isActionPickle, ntuClassNames} from '../../data/ntu.js'
 import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {readClipFolder} from '../../data/motion3d/clip-folder.js'
@@ -48,7 +49,11 @@ export const actionTraining: TrainTaskEntry = {
       ...(config.hidden_dim !== undefined ? {hidden_dim: config.hidden_dim} : {}),
       ...(config.dropout_ratio !== undefined ? {dropout_ratio: config.dropout_ratio} : {}),
       ...(config.model_version !== undefined ? {model_version: config.model_version} : {}),
+      ...(config.temporal_segments !== undefined ? {temporal_segments: config.temporal_segments} : {}),
+      ...(config.motion_energy !== undefined ? {motion_energy: config.motion_energy} : {}),
     }
+    const segments = Number(config.temporal_segments ?? 1)
+    if (Number(config.clip_len) % segments !== 0) throw inputError(`temporal_segments ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: 'choose a clip_len that is a multiple of temporal_segments'})
     if (base.head.name === 'action' && base.config.headConfig.action_classes === classes.length) return base
     return withFreshHead(base, headConfig, settings.seed)
   },

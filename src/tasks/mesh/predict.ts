@@ -18,9 +18,8 @@ import {type MeshSequence, writeMeshOutput} from './writers.js'
 import type {NDArray} from '../../core/ndarray.js'
 import {groupByRenderFile, personResults, shaped, writeAll} from '../outputs.js'
 import type {TaskContext, TaskOutcome} from '../types.js'
-import {bodyModelFromWeights, numVertices} from './body-model.js'
+import {type BodyModel, bodyModelFromWeights, numVertices} from './body-model.js'
 import {flipAxisAnglePoses} from '../../nn/rotation.js'
-import {smplFromTheta} from './run.js'
 
 export const MESH_RENDER_EXTENSIONS = ['.png', '.gif', '.webp', '.html'] as const
 const DEFAULT_FPS = 30
@@ -66,7 +65,7 @@ export type RunMeshModel = (batch: NDArray) => Promise<Record<string, NDArray>>
 /** One [T, 17, 3] pixel track → theta [T, 82], verts [T, V, 3] mm, kp_3d [T, 17, 3] mm. */
 export async function predictMeshTrack(
   keypoints: NDArray,
-  body: Parameters<typeof smplFromTheta>[0],
+  body: BodyModel,
   opts: MeshTrackOptions,
   run: RunMeshModel,
   onWindow?: (p: {window: number; windows: number; start: number; end: number; finalized: number}) => void,
@@ -110,6 +109,8 @@ export async function predictMeshTrack(
         thetaBack.set(back.subarray(f * 72, f * 72 + 72), f * 82)
         thetaBack.set(flippedTheta.subarray(f * 82 + 72, f * 82 + 82), f * 82 + 72)
       }
+      // SMPL runs on tfjs: loaded here, so predict's other tasks never load it
+      const {smplFromTheta} = await import('./run.js')
       const mesh = await smplFromTheta(body, {data: thetaBack, shape: [t, 82]})
       thetaW = average(thetaW, thetaBack)
       vertsW = average(vertsW, mesh.verts.data)

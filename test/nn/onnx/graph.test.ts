@@ -8,7 +8,7 @@ import type {NDArray} from '../../../src/core/ndarray.js'
 import {isMotionError} from '../../../src/core/errors.js'
 import type {Ops} from '../../../src/nn/ops.js'
 import {type Value, createOnnxRunner, readOnnxMetadata, recordGraph, toOnnxBytes} from '../../../src/nn/onnx/index.js'
-import {decodeModel} from '../../../src/nn/onnx/proto.js'
+import {type ModelProto, decodeModel, encodeModel} from '../../../src/nn/onnx/proto.js'
 import * as ref from '../../helpers/onnx-reference.js'
 
 const J = 4
@@ -113,6 +113,62 @@ describe('ONNX bytes', () => {
     assert.deepEqual(w.dims, [C, D])
     assert.equal(w.raw_data.byteLength, C * D * 4)
     assert.ok(!m.graph.node.some((n) => n.op_type === 'Transpose' && n.input[0] === 'embed.weight'))
+  })
+
+  test('the encoder writes what protobuf readers read back: negative and 64-bit ints, floats, empty bytes, UTF-8', () => {
+    const m: ModelProto = {
+      ir_version: 8,
+      opset_import: [{domain: '', version: 17}, {domain: 'com.microsoft', version: 1}],
+      producer_name: '',
+      producer_version: 'x',
+      graph: {
+        node: [
+          {
+            input: ['a', ''],
+            output: ['b'],
+            name: 'n',
+            op_type: 'Foo',
+            domain: 'com.microsoft',
+            attribute: [
+              {name: 'axes', type: 7, ints: [-1, 0, 127, 128, 2 ** 40, -(2 ** 40)]},
+              {name: 'f', type: 1, f: -0.5},
+              {name: 'fs', type: 6, floats: [1.5, -2]},
+              {name: 'i', type: 2, i: -3},
+              {name: 's', type: 3, s: new Uint8Array([])},
+            ],
+          },
+        ],
+        name: 'g',
+        initializer: [{name: 'w', dims: [2, 3], data_type: 1, raw_data: new Uint8Array(Float32Array.from([1, 2, 3, 4, 5, -6]).buffer)}],
+        input: [{name: 'a', type: {tensor_type: {elem_type: 1, shape: {dim: [{dim_value: 0}, {dim_param: 'N'}, {}]}}}}],
+        output: [],
+      },
+      metadata_props: [{key: 'unit', value: 'µm ✓ 😀'}],
+    }
+    const d = decodeModel(encodeModel(m))
+    assert.deepEqual(d.opset_import, m.opset_import)
+    const node = d.graph.node[0]!
+    assert.deepEqual([node.input, node.output, node.name, node.op_type, node.domain], [['a', ''], ['b'], 'n', 'Foo', 'com.microsoft'])
+    // fields left unset stay unset (null here); lists read back empty
+    assert.deepEqual(node.attribute.map((a) => [a.name, a.type, a.ints, a.f ?? null, a.floats, a.i ?? null, a.s?.length ?? null]), [
+      ['axes', 7, [-1, 0, 127, 128, 2 ** 40, -(2 ** 40)], null, [], null, null],
+      ['f', 1, [], -0.5, [], null, null],
+      ['fs', 6, [], null, [1.5, -2], null, null],
+      ['i', 2, [], null, [], -3, null],
+      ['s', 3, [], null, [], null, 0],
+    ])
+    const w = d.graph.initializer[0]!
+    assert.deepEqual([w.name, w.dims, w.data_type], ['w', [2, 3], 1])
+    assert.deepEqual([...new Float32Array(w.raw_data.slice().buffer)], [1, 2, 3, 4, 5, -6])
+    assert.deepEqual(
+      d.graph.input[0]!.type.tensor_type.shape.dim.map((x) => [x.dim_value ?? null, x.dim_param ?? null]),
+      [
+        [0, null],
+        [null, 'N'],
+        [null, null],
+      ],
+    )
+    assert.deepEqual(d.metadata_props, m.metadata_props)
   })
 
   test('metadata round-trips', () => {
