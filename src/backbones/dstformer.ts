@@ -13,6 +13,7 @@ import {modelError} from '../core/errors.js'
 import {resolveConfig} from '../nn/registry/entry-config.js'
 import type {Dim, Ops} from '../nn/ops.js'
 import {type BackboneEntry, numberedGroups, type ParamShapes} from '../nn/registry/backbone.js'
+import {ATTENTION_HEADS_DESCRIPTION, HEAD_WIDTH_HINT, MLP_RATIO_DESCRIPTION, NUM_JOINTS_DESCRIPTION, QKV_BIAS_DESCRIPTION} from './shared-keys.js'
 
 export interface DstformerConfig {
   [key: string]: number | boolean | string
@@ -32,20 +33,21 @@ export interface DstformerConfig {
   norm_eps: number
 }
 
+// Defaults are the released MotionBERT model's (configs/pretrain/MB_pretrain.yaml).
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'dim_in', type: 'integer', min: 1, default: 3, inferable: true, description: 'input channels per joint: 3 (x, y, confidence) or 2 with no_conf'},
-  {key: 'dim_feat', type: 'integer', min: 1, default: 512, inferable: true, description: 'hidden size of the transformer blocks'},
-  {key: 'dim_rep', type: 'integer', min: 0, default: 512, inferable: true, description: 'size of the motion representation (tanh pre_logits); 0 for none'},
-  {key: 'depth', type: 'integer', min: 1, default: 5, inferable: true, description: 'number of dual-stream block pairs'},
-  {key: 'num_heads', type: 'integer', min: 1, default: 8, description: 'attention heads (cannot be read from weights)'},
-  {key: 'mlp_ratio', type: 'number', min: 0, default: 2, inferable: true, description: 'MLP hidden size as a multiple of dim_feat'},
-  {key: 'num_joints', type: 'integer', min: 1, default: 17, inferable: true, description: 'joints per frame (H36M-17)'},
-  {key: 'maxlen', type: 'integer', min: 1, default: 243, inferable: true, description: 'longest clip (frames) the temporal embedding covers'},
-  {key: 'att_fuse', type: 'boolean', default: true, inferable: true, description: 'fuse the two streams with learned per-joint weights (else average)'},
-  {key: 'qkv_bias', type: 'boolean', default: true, inferable: true, description: 'bias in the attention qkv projections'},
-  {key: 'drop_rate', type: 'number', min: 0, max: 1, default: 0, description: 'dropout after embeddings, attention projections and MLPs (training only)'},
-  {key: 'attn_drop_rate', type: 'number', min: 0, max: 1, default: 0, description: 'dropout on attention weights (training only)'},
-  {key: 'norm_eps', type: 'number', min: 0, default: 1e-5, description: 'LayerNorm epsilon (nn.LayerNorm default; the official training scripts build with 1e-6)'},
+  {key: 'dim_in', type: 'integer', min: 1, default: 3, inferable: true, description: 'Input channels per joint: 3 (x, y, confidence) or 2 (x, y, with no_conf).'},
+  {key: 'dim_feat', type: 'integer', min: 1, default: 512, inferable: true, description: 'Feature width of the transformer blocks; must be divisible by num_heads.'},
+  {key: 'dim_rep', type: 'integer', min: 0, default: 512, inferable: true, description: 'Width of the motion representation (pre-logits, tanh) that the task heads read; 0 for none.'},
+  {key: 'depth', type: 'integer', min: 1, default: 5, inferable: true, description: 'Number of dual-stream blocks.'},
+  {key: 'num_heads', type: 'integer', min: 1, default: 8, description: ATTENTION_HEADS_DESCRIPTION},
+  {key: 'mlp_ratio', type: 'number', min: 0, exclusiveMin: true, default: 2, inferable: true, description: MLP_RATIO_DESCRIPTION},
+  {key: 'num_joints', type: 'integer', min: 1, default: 17, inferable: true, description: NUM_JOINTS_DESCRIPTION},
+  {key: 'maxlen', type: 'integer', min: 1, default: 243, inferable: true, description: 'Longest clip the temporal positional embedding covers (frames).'},
+  {key: 'att_fuse', type: 'boolean', default: true, inferable: true, description: 'Fuse the spatial-temporal and temporal-spatial streams with learned adaptive weights per joint (else average them).'},
+  {key: 'qkv_bias', type: 'boolean', default: true, inferable: true, description: QKV_BIAS_DESCRIPTION},
+  {key: 'drop_rate', type: 'number', min: 0, max: 1, default: 0, description: 'Dropout after embeddings, attention projections and MLPs (training only).'},
+  {key: 'attn_drop_rate', type: 'number', min: 0, max: 1, default: 0, description: 'Dropout on attention weights (training only).'},
+  {key: 'norm_eps', type: 'number', min: 0, default: 1e-5, description: 'LayerNorm epsilon (nn.LayerNorm default; the official training scripts build with 1e-6).'},
 ]
 
 const DEFAULTS = Object.fromEntries(CONFIG_KEYS.map((s) => [s.key, s.default])) as DstformerConfig
@@ -244,6 +246,21 @@ export const dstformer: BackboneEntry<DstformerConfig> = {
   defaults: DEFAULTS,
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['representation'],
+  // An encoder: its 3D poses come from the pose head on the representation.
+  poseHead: 'pose3d',
+  configRules: {
+    frameKey: 'maxlen',
+    divisible: [{key: 'dim_feat', by: 'num_heads', hint: HEAD_WIDTH_HINT}],
+    clipLenWithinFrames: 'DSTformer has temporal positional embeddings for maxlen frames only.',
+  },
+  // tiny: test-sized; lite and full: MotionBERT-Lite and MotionBERT as the official bench_official.py builds them.
+  benchSizes: {
+    tiny: {dim_feat: 32, depth: 2, num_heads: 4, mlp_ratio: 2, dim_rep: 64},
+    lite: {dim_feat: 256, depth: 5, num_heads: 8, mlp_ratio: 4, dim_rep: 512},
+    full: {dim_feat: 512, depth: 5, num_heads: 8, mlp_ratio: 2, dim_rep: 512},
+  },
+  // maxlen covers at least the official 243 frames.
+  benchClip: (frames) => ({maxlen: Math.max(243, frames), dim_in: 3}),
   // The dual-stream blocks: blocks_st.i, blocks_ts.i and their fusion ts_attn.i are block i; the
   // final norm and pre_logits follow them.
   blocks: numberedGroups(['blocks_st', 'blocks_ts', 'ts_attn'], (rel) => !/embed/i.test(rel)),

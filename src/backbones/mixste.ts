@@ -17,11 +17,12 @@
  *    training with drop_path_rate 0.1) is not applied: it has no op in the interface.
  */
 import {inputError, modelError} from '../core/errors.js'
-import {mixsteBackboneLoss} from '../nn/losses-literature.js'
+import {LITERATURE_LOSS_DEFAULTS, MIXSTE_JOINT_WEIGHTS, mixsteLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
 import {type BackboneEntry, type BackboneOutputs, numberedGroups} from '../nn/registry/backbone.js'
+import {ATTENTION_HEADS_DESCRIPTION, HEAD_WIDTH_HINT, MLP_RATIO_DESCRIPTION, NUM_JOINTS_DESCRIPTION, QKV_BIAS_DESCRIPTION} from './shared-keys.js'
 
 export interface MixsteConfig {
   [key: string]: number | boolean | string
@@ -55,14 +56,26 @@ export const MIXSTE_DEFAULTS: MixsteConfig = {
 }
 
 export const MIXSTE_CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'num_frame', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_frame, inferable: true, description: 'Frames per clip (MixSTE predicts every frame of a clip of exactly this length)'},
-  {key: 'num_joints', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_joints, inferable: true, description: 'Joints per frame'},
-  {key: 'in_chans', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.in_chans, inferable: true, description: 'Input channels per joint (2 for x, y)'},
-  {key: 'embed_dim_ratio', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.embed_dim_ratio, inferable: true, description: 'Feature width of the spatial and temporal blocks'},
-  {key: 'depth', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.depth, inferable: true, description: 'Number of alternating spatial/temporal block pairs'},
-  {key: 'num_heads', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_heads, description: 'Attention heads (not visible in checkpoint shapes; the official run.py uses 8)'},
-  {key: 'mlp_ratio', type: 'number', backbones: ['mixste'], min: 0, default: MIXSTE_DEFAULTS.mlp_ratio, inferable: true, description: 'MLP hidden width as a multiple of embed_dim_ratio'},
-  {key: 'qkv_bias', type: 'boolean', backbones: ['mixste'], default: MIXSTE_DEFAULTS.qkv_bias, inferable: true, description: 'Whether the qkv projections have a bias'},
+  {key: 'num_frame', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_frame, inferable: true,
+    description: 'Frames per clip, the length of the temporal positional embedding (MixSTE predicts every frame of a clip of exactly this length).'},
+  {key: 'num_joints', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_joints, inferable: true, description: NUM_JOINTS_DESCRIPTION},
+  {key: 'in_chans', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.in_chans, inferable: true, description: 'Input channels per joint (2: x, y).'},
+  {key: 'embed_dim_ratio', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.embed_dim_ratio, inferable: true,
+    description: 'Feature width per joint of the spatial and temporal blocks; must be divisible by num_heads.'},
+  {key: 'depth', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.depth, inferable: true, description: 'Number of alternating spatial/temporal block pairs.'},
+  {key: 'num_heads', type: 'integer', backbones: ['mixste'], min: 1, default: MIXSTE_DEFAULTS.num_heads, description: ATTENTION_HEADS_DESCRIPTION},
+  {key: 'mlp_ratio', type: 'number', backbones: ['mixste'], min: 0, exclusiveMin: true, default: MIXSTE_DEFAULTS.mlp_ratio, inferable: true, description: MLP_RATIO_DESCRIPTION},
+  {key: 'qkv_bias', type: 'boolean', backbones: ['mixste'], default: MIXSTE_DEFAULTS.qkv_bias, inferable: true, description: QKV_BIAS_DESCRIPTION},
+]
+
+/** Config keys of MixSTE's objective (nn/losses-literature.ts mixsteLoss); defaults: the official values. */
+export const MIXSTE_LOSS_KEYS: readonly ConfigKeySpec[] = [
+  {key: 'mixste_joint_weights', type: 'number[]', length: 17, min: 0, backbones: ['mixste'], default: [...MIXSTE_JOINT_WEIGHTS], group: 'loss',
+    description: "MixSTE: per-joint weights of its weighted MPJPE and temporal consistency loss (official run.py w_mpjpe for h36m)."},
+  {key: 'lambda_tcl', type: 'number', min: 0, backbones: ['mixste'], default: LITERATURE_LOSS_DEFAULTS.lambda_tcl, group: 'loss',
+    description: 'MixSTE: weight of the temporal consistency loss (official 0.5).'},
+  {key: 'lambda_mpjve', type: 'number', min: 0, backbones: ['mixste'], default: LITERATURE_LOSS_DEFAULTS.lambda_mpjve, group: 'loss',
+    description: 'MixSTE: weight of the mean per-joint velocity error (official 2.0).'},
 ]
 
 /** Eps of `partial(nn.LayerNorm, eps=1e-6)`, used everywhere except the head. */
@@ -339,7 +352,20 @@ export const mixste: BackboneEntry<MixsteConfig> = {
   // Spatial (STEblocks.i) and temporal (TTEblocks.i) transformer blocks; the norms and the output
   // head (LayerNorm + Linear) follow them.
   blocks: numberedGroups(['STEblocks', 'TTEblocks'], (rel) => !/embed/i.test(rel)),
-  poseLoss: mixsteBackboneLoss,
+  // Its official objective on its pose3d output.
+  poseLoss: (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights),
+  lossKeys: MIXSTE_LOSS_KEYS,
+  // Its own output head gives the 3D poses.
+  poseHead: 'none',
+  configRules: {frameKey: 'num_frame', divisible: [{key: 'embed_dim_ratio', by: 'num_heads', hint: HEAD_WIDTH_HINT}]},
+  // full: the published model; lite: half its width; tiny: test-sized.
+  benchSizes: {
+    tiny: {embed_dim_ratio: 32, depth: 2, num_heads: 4, mlp_ratio: 2},
+    lite: {embed_dim_ratio: 256, depth: 8, num_heads: 8, mlp_ratio: 2},
+    full: {embed_dim_ratio: 512, depth: 8, num_heads: 8, mlp_ratio: 2},
+  },
+  // Clips of exactly num_frame frames, x and y only.
+  benchClip: (frames) => ({num_frame: frames, in_chans: 2}),
   screenWindows: {kind: 'clips', frameKey: 'num_frame', description: 'clips of num_frame, the last one the final num_frame frames'},
   official: {
     signature: 'Spatial_patch_to_embedding.weight',

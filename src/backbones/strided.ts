@@ -21,7 +21,7 @@
  *  - BatchNorms use running statistics (eps 1e-5) in eval mode.
  */
 import {inputError, modelError} from '../core/errors.js'
-import {stridedBackboneLoss} from '../nn/losses-literature.js'
+import {LITERATURE_LOSS_DEFAULTS, stridedLoss} from '../nn/losses-literature.js'
 import type {ConfigKeySpec, RawConfig} from '../config/types.js'
 import type {Ops} from '../nn/ops.js'
 import {isStaticDim} from '../nn/ops.js'
@@ -65,14 +65,35 @@ export const STRIDED_DEFAULTS: StridedConfig = {
 }
 
 export const STRIDED_CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'frames', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.frames, inferable: true, description: 'Frames per window; the model predicts its centre frame'},
-  {key: 'stride_num', type: 'integer[]', backbones: ['strided'], default: STRIDED_DEFAULTS.stride_num, description: 'Temporal stride of each strided-encoder layer (product reduces frames to 1); defaults to the official choice for frames 27 and 351'},
-  {key: 'channel', type: 'integer', backbones: ['strided'], min: 8, default: STRIDED_DEFAULTS.channel, inferable: true, description: 'Feature width of both encoders (divisible by 8 heads)'},
-  {key: 'd_hid', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.d_hid, inferable: true, description: 'Feed-forward hidden width'},
-  {key: 'layers', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.layers, inferable: true, description: 'Layers of the vanilla (full-sequence) transformer encoder'},
-  {key: 'n_joints', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.n_joints, inferable: true, description: 'Input joints per frame'},
-  {key: 'out_joints', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.out_joints, inferable: true, description: 'Output joints per frame'},
+  {key: 'frames', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.frames, inferable: true, description: 'Frames per input window (odd); the model predicts its centre frame.'},
+  {key: 'stride_num', type: 'integer[]', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.stride_num,
+    description: 'Temporal stride of each strided-encoder layer; their product reduces frames to 1 (unset: the official choice for frames 27 and 351).'},
+  {key: 'channel', type: 'integer', backbones: ['strided'], min: 8, default: STRIDED_DEFAULTS.channel, inferable: true, description: 'Model width of both encoders (divisible by its 8 attention heads).'},
+  {key: 'd_hid', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.d_hid, inferable: true, description: 'Hidden width of the feed-forward layers.'},
+  {key: 'layers', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.layers, inferable: true, description: 'Layers of the vanilla (full-sequence) transformer encoder.'},
+  {key: 'n_joints', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.n_joints, inferable: true, description: 'Input joints per frame.'},
+  {key: 'out_joints', type: 'integer', backbones: ['strided'], min: 1, default: STRIDED_DEFAULTS.out_joints, inferable: true, description: 'Output joints per frame.'},
 ]
+
+/** Config keys of the Strided Transformer's objective (nn/losses-literature.ts stridedLoss); defaults: the official values. */
+export const STRIDED_LOSS_KEYS: readonly ConfigKeySpec[] = [
+  {key: 'lambda_full', type: 'number', min: 0, backbones: ['strided'], default: LITERATURE_LOSS_DEFAULTS.lambda_full, group: 'loss',
+    description: "Strided Transformer: weight of MPJPE on the full-sequence (VTE) output (full-to-single supervision; official 1)."},
+  {key: 'lambda_single', type: 'number', min: 0, backbones: ['strided'], default: LITERATURE_LOSS_DEFAULTS.lambda_single, group: 'loss',
+    description: 'Strided Transformer: weight of MPJPE on the centre-frame (STE) output (official 1).'},
+]
+
+/** Benchmark strides: the official ones where they exist; others shrink 3, 3, then the rest. */
+const BENCH_STRIDES: Readonly<Record<number, readonly number[]>> = {27: [3, 3, 3], 81: [3, 3, 9], 243: [3, 9, 9], 351: [3, 9, 13]}
+
+/** stride_num for a benchmark window of `frames`: reduces any window to its centre frame. */
+export function stridesFor(frames: number): number[] {
+  const known = BENCH_STRIDES[frames]
+  if (known) return [...known]
+  const after = (len: number, s: number): number => Math.floor((len - 1) / s) + 1
+  const rest = after(after(frames, 3), 3)
+  return [3, 3, Math.max(rest, 1)]
+}
 
 const NORM_EPS = 1e-6
 const BN_EPS = 1e-5
@@ -414,7 +435,19 @@ export const strided: BackboneEntry<StridedConfig> = {
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d', 'pose3d_full'],
   blocks: STRIDED_BLOCKS,
-  poseLoss: stridedBackboneLoss,
+  // Its official full-to-single objective on the centre frame and the full window.
+  poseLoss: (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights),
+  lossKeys: STRIDED_LOSS_KEYS,
+  // Its own output layers give the 3D poses.
+  poseHead: 'none',
+  configRules: {frameKey: 'frames'},
+  // full: the published model; lite: half its width; tiny: test-sized.
+  benchSizes: {
+    tiny: {channel: 32, d_hid: 64, layers: 2},
+    lite: {channel: 128, d_hid: 256, layers: 3},
+    full: {channel: 256, d_hid: 512, layers: 3},
+  },
+  benchClip: (frames) => ({frames, stride_num: stridesFor(frames)}),
   screenWindows: {kind: 'centre-frame', frameKey: 'frames', description: 'one centred window per frame, edge-padded'},
   official: {
     signature: 'Transformer_reduce.model.pos_embedding_1',

@@ -9,6 +9,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {inputError, modelError} from '../core/errors.js'
+import {DEFAULT_TASK, getTask, isTask, type TaskOutput} from '../heads/tasks.js'
 import {isVideoInput} from '../tasks/video/input-kind.js'
 
 export interface PredictTiming {
@@ -96,12 +97,15 @@ function runChild(cmd: string, args: readonly string[]): Promise<{code: number; 
   })
 }
 
-/** The timed run's output file: what its task writes (pose: .npy as X3D.npy; action: .json; mesh: .npz). */
+/** What the timed run writes, by what its task's models give (3D joints: .npy as X3D.npy; class scores: .json; meshes: .npz). */
+const TIMED_OUTPUT: Readonly<Record<TaskOutput, string>> = {joints: 'pred.npy', classes: 'pred.json', meshes: 'pred.npz'}
+
+/** The timed run's output file: what its task (--task in the extra arguments, else the default) writes. */
 export function benchOutputName(extraArgs: readonly string[]): string {
-  let task = 'pose3d'
+  let task: string = DEFAULT_TASK
   extraArgs.forEach((a, i) => {
     if (a === '--task' && extraArgs[i + 1] !== undefined) task = extraArgs[i + 1]!
     else if (a.startsWith('--task=')) task = a.slice('--task='.length)
   })
-  return task === 'action' ? 'pred.json' : task === 'mesh' ? 'pred.npz' : 'pred.npy'
+  return TIMED_OUTPUT[getTask(isTask(task) ? task : DEFAULT_TASK).output]
 }

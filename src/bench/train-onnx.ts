@@ -17,7 +17,7 @@ import {createOnnxTrainer} from '../train/onnx-trainer.js'
 import {Rng} from '../core/rng.js'
 
 export interface TrainBenchOptions {
-  /** A `motion bench` backbone (default dstformer). */
+  /** A `motion bench` backbone (default DEFAULT_BACKBONE). */
   backbone?: string
   preset: BenchPreset
   frames: number

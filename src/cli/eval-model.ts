@@ -3,7 +3,7 @@
  * for the task (models/pose3d, models/action), as `motion predict` does, with the bundled action
  * model's class names. Mesh has no bundled model: that is a model error naming what to pass.
  */
-import type {Task} from '../config/schema.js'
+import {DEFAULT_TASK, getTask, type Task} from '../heads/tasks.js'
 import {actionClassNames} from '../tasks/action/predict.js'
 import {resolveDefaultModel} from '../model/default-model.js'
 
@@ -18,9 +18,10 @@ export interface EvalModelChoice {
 
 export async function chooseEvalModel(opts: {task?: Task; checkpoint?: string; run?: string}): Promise<EvalModelChoice> {
   if (opts.checkpoint !== undefined || opts.run !== undefined) return {checkpoint: opts.checkpoint, run: opts.run, bundled: false}
-  const task = opts.task ?? 'pose3d'
+  const task = opts.task ?? DEFAULT_TASK
   const checkpoint = await resolveDefaultModel(task)
-  if (task !== 'action') return {checkpoint, bundled: true}
+  // Class names lie beside a bundled classifier.
+  if (getTask(task).output !== 'classes') return {checkpoint, bundled: true}
   const {readFile} = await import('node:fs/promises')
   const path = await import('node:path')
   const config = JSON.parse(await readFile(path.join(checkpoint, 'config.json'), 'utf8')) as {headConfig?: {action_classes?: number}}

@@ -51,8 +51,8 @@ export interface TrainFlagValues {
 export type TrainCommandOptions = Pick<TrainRunOptions, 'command' | 'task' | 'persons' | 'featureCache'> & Partial<Pick<TrainRunOptions, 'from' | 'freeze' | 'smplDir'>>
 
 /**
- * Loads the config as both training commands do (--config; MixSTE's and the Strided Transformer's
- * loss weights are config keys too; flags override single keys, learning rates as the command read
+ * Loads the config as both training commands do (--config, with the models' keys from the
+ * registries, their own objectives' weights included; flags override single keys, learning rates as the command read
  * them), notes its warnings, and runs the training session with the reporter --json asks for.
  */
 export async function startTraining(
@@ -61,16 +61,14 @@ export async function startTraining(
   command: TrainCommandOptions,
   ui: {json: boolean; note: (message: string) => void},
 ): Promise<TrainSessionResult> {
-  const [{loadConfig}, {explicitModelConfig}, {chooseReporter, runTrainSession}, {parseEngineChoice, parseBackendChoice}, {LITERATURE_LOSS_KEYS}] = await Promise.all([
-    import('../config/load.js'),
+  const [{loadMotionConfig}, {explicitModelConfig}, {chooseReporter, runTrainSession}, {parseEngineChoice, parseBackendChoice}] = await Promise.all([
+    import('../model/config-keys.js'),
     import('../model/load.js'),
     import('./train-session.js'),
     import('../model/engine.js'),
-    import('../nn/losses-literature.js'),
   ])
-  const loaded = await loadConfig({
+  const loaded = await loadMotionConfig({
     configFile: flags.config,
-    extraKeys: LITERATURE_LOSS_KEYS,
     overrides: {epochs: flags.epochs, batch_size: flags['batch-size'], ...learningRates, engine: flags.engine, backend: flags.backend},
   })
   for (const w of loaded.warnings) ui.note(`warning: ${w}`)

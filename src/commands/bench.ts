@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {DEFAULT_BACKBONE} from '../backbones/registry.js'
-import {BENCH_BACKBONES} from '../bench/presets.js'
+import {BENCH_BACKBONES, BENCH_PRESETS} from '../bench/presets.js'
 import {inputError} from '../core/errors.js'
 
 export default class Bench extends BaseCommand {
   static override description = [
     'Time the model on this machine: frames per second and milliseconds per clip of the forward pass (warm-up excluded), with random weights at a preset size.',
-    'Presets: tiny (dim 32, depth 2, heads 4, mlp 2, rep 64), lite (MotionBERT-Lite: dim 256, depth 5, heads 8, mlp 4, rep 512), full (MotionBERT: dim 512, depth 5, heads 8, mlp 2, rep 512); for mixste and strided, full is the published model and lite half its width.',
+    'Presets: tiny (dim 32, depth 2, heads 4, mlp 2, rep 64), lite (MotionBERT-Lite: dim 256, depth 5, heads 8, mlp 4, rep 512), full (MotionBERT: dim 512, depth 5, heads 8, mlp 2, rep 512); for MixSTE and the Strided Transformer, full is the published model and lite half its width.',
     'The figures are comparable with the official PyTorch code timed by bench_official.py (same presets, same loop); docs/benchmarks.md has the side-by-side runs.',
   ].join('\n')
 
@@ -15,14 +15,15 @@ export default class Bench extends BaseCommand {
     '<%= config.bin %> bench --preset lite --frames 243',
     '<%= config.bin %> bench --preset lite --threads 1 --json',
     '<%= config.bin %> bench --engine tfjs --preset tiny',
-    '<%= config.bin %> bench --backbone mixste --preset full',
+    // another registered backbone than the default one
+    ...BENCH_BACKBONES.filter((b) => b !== DEFAULT_BACKBONE).slice(0, 1).map((b) => `<%= config.bin %> bench --backbone ${b} --preset full`),
     '<%= config.bin %> bench --train --preset tiny --frames 81 --batch 8 --json',
     '<%= config.bin %> bench --predict ../shared/data/alphapose-real/alphapose-results.json --runs 3',
     '<%= config.bin %> bench --predict ../shared/data/video-real/handshake.mp4 --predict-args "--detector lightning" --runs 3',
   ]
 
   static override flags = {
-    preset: Flags.string({description: 'Model size.', options: ['tiny', 'lite', 'full'], default: 'lite'}),
+    preset: Flags.string({description: 'Model size.', options: [...BENCH_PRESETS], default: 'lite'}),
     backbone: Flags.string({description: 'Backbone to time.', options: [...BENCH_BACKBONES], default: DEFAULT_BACKBONE}),
     frames: Flags.integer({description: 'Frames per clip (the Strided Transformer: its window).', min: 1, default: 243}),
     batch: Flags.integer({description: 'Clips per forward pass.', min: 1, default: 1}),

@@ -2,6 +2,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
+import {getTask, TASKS, type Task} from '../heads/tasks.js'
 
 export default class Eval extends BaseCommand {
   static override description =
@@ -17,7 +18,7 @@ export default class Eval extends BaseCommand {
   ]
 
   static override flags = {
-    task: Flags.string({description: 'pose3d, action or mesh (default: what the model is). mesh: --data is a mesh folder (motion data synth-mesh); MPVE, MPJPE, PA-MPJPE in mm.', options: ['pose3d', 'action', 'mesh']}),
+    task: Flags.string({description: 'pose3d, action or mesh (default: what the model is). mesh: --data is a mesh folder (motion data synth-mesh); MPVE, MPJPE, PA-MPJPE in mm.', options: [...TASKS]}),
     checkpoint: Flags.string({description: 'Model: official checkpoint, native model folder or .safetensors (default: the bundled model for --task, models/pose3d or models/action).', exclusive: ['run', 'pred']}),
     run: Flags.string({description: 'Training run folder: evaluates its best checkpoint (else latest), with its class names and flip setting.', exclusive: ['checkpoint', 'pred']}),
     data: Flags.string({description: 'Folder of 3D clips (index.json or action folders).'}),
@@ -64,20 +65,22 @@ export default class Eval extends BaseCommand {
     if (!flags.data) throw inputError('--data is required (a folder of 3D clips), or use --pred/--gt for arrays')
     // Without --checkpoint or --run: the bundled model for the task, as predict does.
     const {chooseEvalModel} = await import('../cli/eval-model.js')
-    const chosen = await chooseEvalModel({task: flags.task as 'pose3d' | 'action' | 'mesh' | undefined, checkpoint: flags.checkpoint, run: flags.run})
-    if (flags.task === 'mesh') return this.evalMesh(flags)
+    const task = flags.task as Task | undefined
+    const chosen = await chooseEvalModel({task, checkpoint: flags.checkpoint, run: flags.run})
+    // Mesh models are scored on mesh folders (eval/mesh.ts).
+    if (task !== undefined && getTask(task).output === 'meshes') return this.evalMesh(flags)
     const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-    const [{loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
-      import('../config/load.js'),
+    const [{loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../eval/run.js'),
     ])
-    const loaded = await loadConfig({configFile: flags.config})
+    const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const r = await evalRun.evaluateModel({
-      task: flags.task as 'pose3d' | 'action' | undefined,
+      task,
       checkpoint: chosen.checkpoint,
       classes: chosen.classes,
       run: chosen.run,
@@ -102,6 +105,7 @@ export default class Eval extends BaseCommand {
       this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; static cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; each clip lifted as predict lifts a track (${r.normalisation === 'window' ? 'window-normalised' : 'track crop-scaled'}, ${r.clipLen}-frame windows)`)
       const v = r.video
       const cell = (x: number | null, digits = 1): string => (x === null ? '–' : x.toFixed(digits))
+      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'rigid N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.n_mpjpe_rigid), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
       rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.n_mpjpe_rigid), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
@@ -113,6 +117,7 @@ export default class Eval extends BaseCommand {
     }
     this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.normalisation === 'crop' ? 'crop-scaled' : r.normalisation === 'window' ? 'static cameras, window-normalised' : 'image-normalised'} ${r.clipLen}-frame windows`)
     if (r.pose) {
+      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]
       rows.push(['mean of actions', String(r.pose.frames), r.pose.mpjpe.toFixed(1), r.pose.p_mpjpe.toFixed(1), r.pose.n_mpjpe.toFixed(1)])
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
@@ -130,17 +135,17 @@ export default class Eval extends BaseCommand {
 
   /** --task mesh: MPVE, MPJPE, PA-MPJPE (mm) on a mesh data folder. */
   private async evalMesh(flags: Interfaces.InferredFlags<typeof Eval.flags>): Promise<Record<string, unknown>> {
-    const [{ExitCode}, thresholds, {loadConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, {evaluateMeshModel}] = await Promise.all([
+    const [{ExitCode}, thresholds, {loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, {evaluateMeshModel}] = await Promise.all([
       import('../core/errors.js'),
       import('../train/thresholds.js'),
-      import('../config/load.js'),
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../eval/mesh.js'),
     ])
     const known = ['mpve', 'mpjpe', 'pa_mpjpe']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-    const loaded = await loadConfig({configFile: flags.config})
+    const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const given = (key: string): boolean => loaded.sources[key] !== undefined && loaded.sources[key] !== 'default'
     const r = await evaluateMeshModel({

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {getTask} from '../heads/tasks.js'
 
 export default class Export extends BaseCommand {
   static override description =
@@ -22,20 +23,20 @@ export default class Export extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Export)
     // Heavy modules load only when the command runs.
-    const [{loadConfig}, {explicitModelConfig, loadModel}, {exportOnnx}, {exampleInputShape, fixedFrames}] = await Promise.all([
-      import('../config/load.js'),
+    const [{loadMotionConfig}, {explicitModelConfig, loadModel}, {exportOnnx}, {exampleInputShape, fixedFrames}] = await Promise.all([
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/export-onnx.js'),
       import('../model/example-shape.js'),
     ])
-    const loaded = await loadConfig({configFile: flags.config, search: flags.config === undefined})
+    const loaded = await loadMotionConfig({configFile: flags.config, search: flags.config === undefined})
     // Only the keys the config sets: the checkpoint's shapes (and its backbone) decide the rest.
-    const {model, outputUnits} = await loadModel(flags.checkpoint, {config: explicitModelConfig(loaded)})
+    const {model, task, outputUnits} = await loadModel(flags.checkpoint, {config: explicitModelConfig(loaded)})
     const {shape, maxFrames} = exampleInputShape(model)
     const frames = fixedFrames(model) ? `N is dynamic; T is fixed at ${maxFrames} (the model takes exactly that many frames)` : `N and T are dynamic (T up to ${maxFrames})`
     const out = path.resolve(flags.out)
-    // Action models carry their class names (classes.json beside the model, else `class k`).
-    const classes = model.head.name === 'action' ? await (await import('../tasks/action/predict.js')).actionClassNames(flags.checkpoint, Number(model.config.headConfig.action_classes)) : undefined
+    // Classifiers carry their class names (classes.json beside the model, else `class k`).
+    const classes = getTask(task).output === 'classes' ? await (await import('../tasks/action/predict.js')).actionClassNames(flags.checkpoint, Number(model.config.headConfig.action_classes)) : undefined
     const result = await exportOnnx(model, out, {exampleShape: shape, maxFrames, opset: flags.opset, outputUnits, classes})
     const io = (vs: {name: string; shape: (number | string)[]}[]): string => vs.map((v) => `${v.name} [${v.shape.join(', ')}]`).join(', ')
     this.info(`wrote ${out} (${(result.bytes / 1e6).toFixed(1)} MB, ONNX opset ${result.opset}, ${model.backbone.name} + ${model.head.name})`)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {startTraining, trainFlags} from '../cli/train-flags.js'
+import {DEFAULT_TASK, TASKS, type Task} from '../heads/tasks.js'
 
 export default class Finetune extends BaseCommand {
   static override description =
@@ -17,7 +18,7 @@ export default class Finetune extends BaseCommand {
 
   static override flags = {
     ...trainFlags,
-    task: Flags.string({description: 'pose3d (2D-to-3D lifting), action (recognition; labels from index.json `action` or the folder names, or an NTU pickle), or mesh (SMPL meshes; --data is a mesh folder: motion data synth-mesh makes one).', options: ['pose3d', 'action', 'mesh'], default: 'pose3d', helpGroup: 'TRAINING'}),
+    task: Flags.string({description: 'pose3d (2D-to-3D lifting), action (recognition; labels from index.json `action` or the folder names, or an NTU pickle), or mesh (SMPL meshes; --data is a mesh folder: motion data synth-mesh makes one).', options: [...TASKS], default: DEFAULT_TASK, helpGroup: 'TRAINING'}),
     'smpl-dir': Flags.string({description: 'Mesh: folder with the SMPL body model (SMPL_NEUTRAL.npz or .pkl, J_regressor_h36m_correct.npy, smpl_mean_params.npz) for a fresh mesh head; else config data_root, $MOTION_SMPL_DIR, ./data/mesh, ~/.motion/smpl. Not needed when --from is a mesh checkpoint.', helpGroup: 'TRAINING'}),
     from: Flags.string({description: 'Pretrained model: an official checkpoint (.bin/.pth), a native model folder, or a training run folder (its best, else latest).', helpGroup: 'TRAINING'}),
     freeze: Flags.string({description: 'backbone (head only), none (everything), or N (the last N blocks and the head). Default: none, or the config\'s partial_train.', helpGroup: 'TRAINING'}),
@@ -47,7 +48,7 @@ export default class Finetune extends BaseCommand {
       learningRates,
       {
         command: 'finetune',
-        task: flags.task as 'pose3d' | 'action' | 'mesh',
+        task: flags.task as Task,
         from: flags.from,
         freeze: flags.freeze,
         persons: flags.persons,

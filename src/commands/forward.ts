@@ -23,15 +23,15 @@ export default class Forward extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Forward)
-    const [{loadConfig}, {explicitModelConfig, loadModel}, engineMod, {checkForwardOutput, forwardFile}] = await Promise.all([
-      import('../config/load.js'),
+    const [{loadMotionConfig}, {explicitModelConfig, loadModel}, engineMod, {checkForwardOutput, forwardFile}] = await Promise.all([
+      import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../model/forward-file.js'),
     ])
     const out = path.resolve(flags.out)
     await checkForwardOutput(out)
-    const loaded = await loadConfig({configFile: flags.config, overrides: {engine: flags.engine, backend: flags.backend}})
+    const loaded = await loadMotionConfig({configFile: flags.config, overrides: {engine: flags.engine, backend: flags.backend}})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const model = await loadModel(flags.checkpoint, {config: explicitModelConfig(loaded)})
     const engine = await engineMod.createEngine(model.model, {

@@ -22,8 +22,8 @@ export default class Import extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Import)
-    const [{loadConfig}, {explicitModelConfig, importModel}] = await Promise.all([import('../config/load.js'), import('../model/load.js')])
-    const loaded = await loadConfig({configFile: flags.config})
+    const [{loadMotionConfig}, {explicitModelConfig, importModel}] = await Promise.all([import('../model/config-keys.js'), import('../model/load.js')])
+    const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
     const given = explicitModelConfig(loaded)
     const result = await importModel(args.checkpoint, flags.out, {config: given, configFiles: loaded.files, createdBy: `motion ${this.config.version} import`})

@@ -2,6 +2,7 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
+import {DEFAULT_TASK, getTask, TASKS, type Task} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
 import type {PredictProgress, PredictResult} from '../tasks/types.js'
 
@@ -38,7 +39,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       description: 'Input format, when detection is not wanted.',
       options: ['alphapose', 'coco', 'openpose', 'mediapipe', 'csv', 'npy', 'npz'],
     }),
-    task: Flags.string({description: 'What to predict.', options: ['pose3d', 'action', 'mesh'], default: 'pose3d'}),
+    task: Flags.string({description: 'What to predict.', options: [...TASKS], default: DEFAULT_TASK}),
     checkpoint: Flags.string({description: `${CHECKPOINT_DESCRIPTION} Default: the bundled model (models/pose3d).`, helpGroup: 'MODEL'}),
     config: Flags.string({description: CONFIG_DESCRIPTION, helpGroup: 'MODEL'}),
     person: Flags.string({description: "Person / track id to lift (infer_wild's --focus). Default: the longest track; the choice is reported.", helpGroup: 'PEOPLE'}),
@@ -79,7 +80,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       const unused = (['out', 'render', 'format', 'person', 'smooth', 'fps'] as const).filter((f) => flags[f] !== undefined)
       if (flags['all-people']) unused.push('all-people' as never)
       if ((flags.overlap ?? 0) > 0) unused.push('overlap' as never)
-      if (flags.task !== 'pose3d') unused.push('task' as never)
+      if (flags.task !== DEFAULT_TASK) unused.push('task' as never)
       if (unused.length) throw inputError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --stream (every person is lifted; 3D goes to stdout)`, {hint: 'drop them, or run predict on a file'})
       const {withStdio} = await import('../predict/stream/stdio.js')
       const summary = await withStdio((lines, write) =>
@@ -183,7 +184,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
         this.info(`action: ${p.action.label}`)
         for (const [name, score] of Object.entries(p.action.scores).sort((a, b) => b[1] - a[1])) this.info(`  ${name.padEnd(12)} ${score.toFixed(3)}`)
         this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
-      } else if (result.task === 'mesh') this.info(`wrote ${p.files !== undefined ? `${p.out}${path.sep} (${count(p.files, 'file')} frame_NNNNNN.obj, one per frame)` : p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
+      } else if (getTask(result.task as Task).output === 'meshes') this.info(`wrote ${p.files !== undefined ? `${p.out}${path.sep} (${count(p.files, 'file')} frame_NNNNNN.obj, one per frame)` : p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
       if (p.render && !result.video) this.info(`wrote ${p.render}`)
     }

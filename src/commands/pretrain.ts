@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {startTraining, trainFlags} from '../cli/train-flags.js'
+import {DEFAULT_TASK} from '../heads/tasks.js'
 
 export default class Pretrain extends BaseCommand {
   static override description =
@@ -16,7 +17,8 @@ export default class Pretrain extends BaseCommand {
 
   static override flags = {
     ...trainFlags,
-    task: Flags.string({description: 'Head trained with the encoder (pose3d: 3D lifting, as MotionBERT pretraining).', options: ['pose3d'], default: 'pose3d', helpGroup: 'TRAINING'}),
+    // Pretraining trains the encoder with the lifting (default) task's head, as MotionBERT does.
+    task: Flags.string({description: 'Head trained with the encoder (pose3d: 3D lifting, as MotionBERT pretraining).', options: [DEFAULT_TASK], default: DEFAULT_TASK, helpGroup: 'TRAINING'}),
   }
 
   protected override logJson(json: unknown): void {
@@ -26,7 +28,7 @@ export default class Pretrain extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Pretrain)
     const lr = flags.lr === undefined ? undefined : Number(flags.lr)
-    const {done, exitCode} = await startTraining(flags, {learning_rate: lr}, {command: 'pretrain', task: 'pose3d', persons: 1, featureCache: false}, {
+    const {done, exitCode} = await startTraining(flags, {learning_rate: lr}, {command: 'pretrain', task: DEFAULT_TASK, persons: 1, featureCache: false}, {
       json: this.jsonEnabled(),
       note: (m) => this.note(m),
     })

@@ -1,15 +1,20 @@
 /**
- * Every configuration key `motion` knows, with type, default, bounds and meaning.
- * Names are MotionBERT's (configs/*.yaml, read by its train*.py / infer_wild*.py), MixSTE2's and the
- * Strided Transformer's constructor arguments, plus a few of our own (backbone, task, engine, backend).
+ * The general and training configuration keys, with type, default, bounds and meaning: data,
+ * training, loss weights, augmentation and runtime. Names are MotionBERT's (configs/*.yaml, read by
+ * its train*.py / infer_wild*.py), plus a few of our own (backbone, task, engine, backend).
  * Keys the official code only tests for presence (`hasattr(args, "dt_file_coco")`) have no default.
+ *
+ * Model keys (sizes of the backbones and heads, their objectives' weights) are not here: each
+ * backbone and head registry entry declares the keys it reads, and the model layer hands them to the
+ * loader (src/model/config-keys.ts), with the backbone default and the task names.
  */
 import type {ConfigKeySpec} from './types.js'
 
 const general: ConfigKeySpec[] = [
-  {key: 'backbone', type: 'string', default: 'dstformer', lowercase: true, group: 'general',
-    description: 'Motion encoder, a name from the backbone registry (see `motion models`); the official spelling `DSTformer` is accepted.'},
-  {key: 'task', type: 'string', allowed: ['pose3d', 'action', 'mesh'], group: 'general',
+  // Their default and allowed values come from the registries (src/model/config-keys.ts).
+  {key: 'backbone', type: 'string', lowercase: true, group: 'general',
+    description: 'Motion encoder, a name from the backbone registry (see `motion models`); official spellings in any case (`DSTformer`) are accepted.'},
+  {key: 'task', type: 'string', group: 'general',
     description: 'Task head: pose3d (2D-to-3D lifting), action (recognition) or mesh (SMPL recovery). Unset: taken from the command or checkpoint.'},
   {key: 'finetune', type: 'boolean', default: false, group: 'general',
     description: 'Start from pretrained weights (the official --pretrained/--selection checkpoint) instead of random initialisation.'},
@@ -25,75 +30,6 @@ const general: ConfigKeySpec[] = [
     description: 'Mesh training: number of epochs that also train on Human3.6M (used when dt_file_h36m is set).'},
   {key: 'warmup_coco', type: 'integer', min: 0, group: 'training',
     description: 'Mesh training: number of epochs that also train on COCO images (used when dt_file_coco is set).'},
-]
-
-const model: ConfigKeySpec[] = [
-  // Model keys are never filled in by the loader: unless a config sets them, the checkpoint's shapes
-  // (inferable keys) or the model registry's defaults decide. Defaults here document those.
-  // DSTformer (lib/model/DSTformer.py); defaults are the released MotionBERT model's (configs/pretrain/MB_pretrain.yaml).
-  {key: 'dim_in', type: 'integer', default: 3, min: 1, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'Input channels per joint: 3 (x, y, confidence) or 2 (x, y, with no_conf).'},
-  {key: 'dim_out', type: 'integer', default: 3, min: 1, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'Output channels per joint of the pose head (3 for x, y, z).'},
-  {key: 'dim_feat', type: 'integer', default: 512, min: 1, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'DSTformer feature width; must be divisible by num_heads.'},
-  {key: 'dim_rep', type: 'integer', default: 512, min: 0, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'Width of the motion representation (pre-logits, tanh) that the task heads read; 0 for none.'},
-  {key: 'depth', type: 'integer', default: 5, min: 1, inferable: true, backbones: ['dstformer', 'mixste'], group: 'model',
-    description: 'Number of transformer blocks (DSTformer: dual-stream blocks; MixSTE: spatial+temporal block pairs).'},
-  {key: 'num_heads', type: 'integer', default: 8, min: 1, backbones: ['dstformer', 'mixste'], group: 'model',
-    description: 'Attention heads per block (cannot be read off a checkpoint).'},
-  {key: 'mlp_ratio', type: 'number', default: 2, min: 0, exclusiveMin: true, inferable: true, backbones: ['dstformer', 'mixste'], group: 'model',
-    description: 'Hidden width of the transformer MLPs as a multiple of the feature width.'},
-  {key: 'maxlen', type: 'integer', default: 243, min: 1, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'Longest clip the temporal positional embedding covers (frames).'},
-  {key: 'att_fuse', type: 'boolean', default: true, inferable: true, backbones: ['dstformer'], group: 'model',
-    description: 'Fuse the spatial-temporal and temporal-spatial streams with learned adaptive weights (else average them).'},
-  {key: 'qkv_bias', type: 'boolean', default: true, inferable: true, backbones: ['dstformer', 'mixste'], group: 'model',
-    description: 'Bias in the attention query/key/value projection.'},
-  {key: 'num_joints', type: 'integer', default: 17, min: 1, inferable: true, group: 'model',
-    description: 'Joints per frame (H36M-17 layout).'},
-  // Task heads (lib/model/model_action.py, model_mesh.py).
-  {key: 'hidden_dim', type: 'integer', default: 2048, min: 1, inferable: true, group: 'model',
-    description: 'Hidden width of the action head (official action configs: 2048) or the mesh head (1024).'},
-  {key: 'dropout_ratio', type: 'number', default: 0, min: 0, max: 1, group: 'model',
-    description: 'Dropout probability in the action head.'},
-  {key: 'dropout', type: 'number', default: 0, min: 0, max: 1, group: 'model',
-    description: 'Dropout probability in the mesh head (pose configs carry it as 0.0).'},
-  {key: 'dropout_loc', type: 'integer', min: 0, group: 'model',
-    description: 'Present in the official mesh configs; not read by the official code.'},
-  {key: 'num_classes', type: 'integer', default: 60, min: 1, inferable: true, group: 'model',
-    description: 'Action classes of the classification head (ActionNet argument name; action_classes is a synonym).'},
-  {key: 'action_classes', type: 'integer', min: 1, inferable: true, aliasOf: 'num_classes', group: 'model',
-    description: 'Official action config name for num_classes.'},
-  {key: 'model_version', type: 'string', default: 'class', allowed: ['class', 'embed'], inferable: true, group: 'model',
-    description: 'Action head: class (classification with BatchNorm) or embed (normalised embedding, one-shot).'},
-  {key: 'temporal_segments', type: 'integer', default: 1, min: 1, inferable: true, group: 'model',
-    description: 'Action head: average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head).'},
-  {key: 'motion_energy', type: 'boolean', default: false, group: 'model',
-    description: 'Action head: also pool the mean absolute frame-to-frame change of the features before fc1 (false: the official head).'},
-  // MixSTE2 (JinluZhang1126/MixSTE common/model_cross.py); defaults as MotionBERT's load_backbone builds it.
-  {key: 'num_frame', type: 'integer', min: 1, inferable: true, backbones: ['mixste'], group: 'model',
-    description: 'MixSTE: frames per input sequence (length of its temporal positional embedding).'},
-  {key: 'embed_dim_ratio', type: 'integer', default: 512, min: 1, inferable: true, backbones: ['mixste'], group: 'model',
-    description: 'MixSTE: feature width per joint; must be divisible by num_heads.'},
-  {key: 'in_chans', type: 'integer', default: 2, min: 1, inferable: true, backbones: ['mixste'], group: 'model',
-    description: 'MixSTE: input channels per joint (2: x, y).'},
-  // Strided Transformer (Vegetebird/StridedTransformer-Pose3D model/strided_transformer.py).
-  {key: 'frames', type: 'integer', min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: frames per input window (odd; the centre frame is predicted).'},
-  {key: 'stride_num', type: 'integer[]', min: 1, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: temporal stride of each strided encoder layer; their product reduces frames to 1.'},
-  {key: 'channel', type: 'integer', min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: model width.'},
-  {key: 'd_hid', type: 'integer', min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: hidden width of the feed-forward layers.'},
-  {key: 'layers', type: 'integer', min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: layers of the vanilla transformer encoder.'},
-  {key: 'n_joints', type: 'integer', default: 17, min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: input joints.'},
-  {key: 'out_joints', type: 'integer', default: 17, min: 1, inferable: true, backbones: ['strided'], group: 'model',
-    description: 'Strided Transformer: output joints.'},
 ]
 
 const data: ConfigKeySpec[] = [
@@ -114,7 +50,7 @@ const data: ConfigKeySpec[] = [
   {key: 'data_split', type: 'string', group: 'data',
     description: 'Action: split prefix (xsub or xview; _train/_val appended).'},
   {key: 'clip_len', type: 'integer', default: 243, min: 1, group: 'data',
-    description: 'Frames per clip fed to the model (at most maxlen for DSTformer). Unset: maxlen (DSTformer), num_frame (MixSTE) or frames (Strided) when given, else 243.'},
+    description: "Frames per clip fed to the model. Unset: the backbone's window length when the config gives it (docs/config.md, checks across keys), else 243."},
   {key: 'data_stride', type: 'integer', default: 81, min: 1, group: 'data',
     description: 'Frame step between consecutive training clips.'},
   {key: 'sample_stride', type: 'integer', default: 1, min: 1, group: 'data',
@@ -223,4 +159,4 @@ const runtime: ConfigKeySpec[] = [
 ]
 
 /** The built-in key specs, in documentation order. Frozen copies are handed out by describeConfigKeys(). */
-export const BUILTIN_KEYS: readonly ConfigKeySpec[] = [...general, ...model, ...data, ...training, ...loss, ...augmentation, ...runtime]
+export const BUILTIN_KEYS: readonly ConfigKeySpec[] = [...general, ...data, ...training, ...loss, ...augmentation, ...runtime]

@@ -5,6 +5,10 @@
  * cwd up) < --config FILE (MotionBERT's YAML configs as they are) < flags. Every value is checked against
  * its ConfigKeySpec as it is read, so an error names the key and the file (or flag) it came from.
  * Unknown keys are kept in `config.extra` and reported as warnings with a did-you-mean.
+ *
+ * This layer sits below the model registries and names no model: the model keys, the backbone default,
+ * the task names and each backbone's rules across keys are handed in (`extraKeys`, `backboneRules`) by
+ * the model layer (src/model/config-keys.ts, loadMotionConfig), which gathers them from the registries.
  */
 import path from 'node:path'
 import {cosmiconfig, type Loader} from 'cosmiconfig'
@@ -12,7 +16,7 @@ import {inputError, isMotionError} from '../core/errors.js'
 import {parseJsonText, parseYamlText, readConfigFile, requireMapping} from './files.js'
 import {BUILTIN_KEYS} from './keys.js'
 import type {ConfigSources, LoadedConfig, MotionConfig} from './schema.js'
-import type {ConfigKeySpec, RawConfig} from './types.js'
+import type {BackboneConfigRules, ConfigKeySpec, RawConfig} from './types.js'
 import {DEFAULT_SOURCE, FLAG_SOURCE, originLabel, show, suggestKey, validateValue} from './validate.js'
 
 export interface LoadConfigOptions {
@@ -24,6 +28,8 @@ export interface LoadConfigOptions {
   overrides?: RawConfig
   /** Keys declared by the model registries (new keys, or allowed values/defaults for built-in ones such as backbone). */
   extraKeys?: readonly ConfigKeySpec[]
+  /** Per backbone name, the rules across its keys (from its registry entry): clip_len's default, divisibility, limits. */
+  backboneRules?: Readonly<Record<string, BackboneConfigRules>>
   /** Look for motion.config.* / .motionrc* / package.json "motion" from cwd up; default true. */
   search?: boolean
 }
@@ -93,10 +99,12 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     }
   }
 
-  const backbone = typeof values.backbone === 'string' ? values.backbone : String(specs.get('backbone')?.default ?? 'dstformer')
+  const backboneDefault = specs.get('backbone')?.default
+  const backbone = typeof values.backbone === 'string' ? values.backbone : typeof backboneDefault === 'string' ? backboneDefault : undefined
+  const rules = backbone !== undefined && opts.backboneRules && Object.hasOwn(opts.backboneRules, backbone) ? opts.backboneRules[backbone] : undefined
   for (const spec of specs.values()) {
     if (spec.aliasOf || spec.key in values || !loaderFillsDefault(spec)) continue
-    const fallback = derivedDefault(spec.key, values, backbone) ?? spec.defaultByBackbone?.[backbone] ?? spec.default
+    const fallback = derivedDefault(spec.key, values, rules) ?? (backbone !== undefined ? spec.defaultByBackbone?.[backbone] : undefined) ?? spec.default
     if (fallback === undefined) continue
     values[spec.key] = Array.isArray(fallback) ? [...(fallback as unknown[])] : fallback
     sources[spec.key] = DEFAULT_SOURCE
@@ -108,12 +116,12 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     sources[spec.key] = sources[spec.aliasOf]
   }
 
-  checkAcrossKeys(values, sources, backbone, specs)
+  if (rules) checkAcrossKeys(values, sources, rules, (key) => modelDefault(specs.get(key), backbone))
   const config = {...values, extra} as MotionConfig
   return {config, warnings, sources, files: layers.filter((l) => l.source !== FLAG_SOURCE).map((l) => l.source)}
 }
 
-/** All key specs (built-in merged with `extraKeys`), in documentation order: for `motion models` and docs. */
+/** All key specs (built-in merged with `extraKeys`), in documentation order: for docs/config.md. */
 export function describeConfigKeys(extraKeys: readonly ConfigKeySpec[] = []): ConfigKeySpec[] {
   return [...mergeKeySpecs(extraKeys).values()]
 }
@@ -191,11 +199,16 @@ function loaderFillsDefault(spec: ConfigKeySpec): boolean {
   return !spec.inferable && spec.group !== 'model'
 }
 
-/** Defaults that follow other keys: a clip is as long as the model's window unless set. */
-function derivedDefault(key: string, values: RawConfig, backbone: string): unknown {
-  if (key !== 'clip_len') return undefined
-  const windowKey = backbone === 'mixste' ? 'num_frame' : backbone === 'strided' ? 'frames' : 'maxlen'
-  return values[windowKey]
+/** Defaults that follow other keys: a clip is as long as the backbone's window (its frameKey) unless set. */
+function derivedDefault(key: string, values: RawConfig, rules: BackboneConfigRules | undefined): unknown {
+  if (key !== 'clip_len' || rules?.frameKey === undefined) return undefined
+  return values[rules.frameKey]
+}
+
+/** A model key's default for the selected backbone (the registry applies it; the loader only checks against it). */
+function modelDefault(spec: ConfigKeySpec | undefined, backbone: string | undefined): unknown {
+  if (!spec) return undefined
+  return (backbone !== undefined ? spec.defaultByBackbone?.[backbone] : undefined) ?? spec.default
 }
 
 function unknownKeyWarning(key: string, source: string, known: Iterable<string>): string {
@@ -204,35 +217,34 @@ function unknownKeyWarning(key: string, source: string, known: Iterable<string>)
   return `${originLabel(source, key)}: unknown config key "${key}"${didYouMean}; kept in config.extra, not used`
 }
 
-/** Constraints between keys the model code would otherwise trip over later with a less clear message. */
-function checkAcrossKeys(values: RawConfig, sources: ConfigSources, backbone: string, specs: ReadonlyMap<string, ConfigKeySpec>): void {
+/**
+ * Constraints between keys the model code would otherwise trip over later with a less clear message,
+ * as the selected backbone's registry entry declares them.
+ */
+function checkAcrossKeys(values: RawConfig, sources: ConfigSources, rules: BackboneConfigRules, defaultOf: (key: string) => unknown): void {
   const explicit = (...keys: string[]) => keys.some((k) => sources[k] !== undefined && sources[k] !== DEFAULT_SOURCE)
   const blame = (...keys: string[]) => {
     const key = [...keys].reverse().find((k) => sources[k] !== undefined && sources[k] !== DEFAULT_SOURCE) ?? keys[0]
     return originLabel(sources[key] ?? DEFAULT_SOURCE, key)
   }
   const from = (key: string) => (sources[key] === undefined ? 'model default' : sources[key] === DEFAULT_SOURCE ? 'default' : `from ${originLabel(sources[key], key)}`)
-  const divisible = (widthKey: string) => {
-    const width = values[widthKey] as number | undefined
-    const heads = (values.num_heads ?? specs.get('num_heads')?.default) as number | undefined
-    if (width === undefined || typeof heads !== 'number' || !explicit(widthKey, 'num_heads')) return
-    if (width % heads !== 0) {
-      throw inputError(`${widthKey} (${width}, ${from(widthKey)}) must be divisible by num_heads (${heads}, ${from('num_heads')})`, {
-        file: blame(widthKey, 'num_heads'),
-        hint: 'Each attention head gets width / num_heads channels.',
-      })
+  for (const {key, by, hint} of rules.divisible ?? []) {
+    const width = values[key] as number | undefined
+    const divisor = (values[by] ?? defaultOf(by)) as number | undefined
+    if (width === undefined || typeof divisor !== 'number' || !explicit(key, by)) continue
+    if (width % divisor !== 0) {
+      throw inputError(`${key} (${width}, ${from(key)}) must be divisible by ${by} (${divisor}, ${from(by)})`, {file: blame(key, by), hint})
     }
   }
-  if (backbone === 'dstformer') {
-    divisible('dim_feat')
+  const frameKey = rules.frameKey
+  if (rules.clipLenWithinFrames !== undefined && frameKey !== undefined) {
     const clipLen = values.clip_len as number | undefined
-    const maxlen = values.maxlen as number | undefined
-    if (clipLen !== undefined && maxlen !== undefined && explicit('clip_len') && clipLen > maxlen) {
-      throw inputError(`clip_len (${clipLen}, ${from('clip_len')}) must not exceed maxlen (${maxlen}, ${from('maxlen')})`, {
-        file: blame('clip_len', 'maxlen'),
-        hint: 'DSTformer has temporal positional embeddings for maxlen frames only.',
+    const frames = values[frameKey] as number | undefined
+    if (clipLen !== undefined && frames !== undefined && explicit('clip_len') && clipLen > frames) {
+      throw inputError(`clip_len (${clipLen}, ${from('clip_len')}) must not exceed ${frameKey} (${frames}, ${from(frameKey)})`, {
+        file: blame('clip_len', frameKey),
+        hint: rules.clipLenWithinFrames,
       })
     }
   }
-  if (backbone === 'mixste') divisible('embed_dim_ratio')
 }

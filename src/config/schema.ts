@@ -1,20 +1,20 @@
 /**
  * The validated configuration every command builds once (loadConfig) and hands down.
  * Field names are the config keys as written in YAML (MotionBERT's snake_case); the meaning, bounds and
- * defaults of each are in keys.ts (and docs/config.md). Optional fields have no default: the official
- * code treats their absence as "off" or infers them (model sizes from checkpoint shapes).
+ * defaults of each are in keys.ts, and of the model keys in their registry entries (docs/config.md
+ * has both). Optional fields have no default: the official code treats their absence as "off" or
+ * infers them (model sizes from checkpoint shapes).
  */
 import type {RawConfig} from './types.js'
 
-export type Task = 'pose3d' | 'action' | 'mesh'
 export type Engine = 'auto' | 'tfjs' | 'onnx'
 
 export interface MotionConfig {
   // General
-  /** Backbone registry name (lower case), default 'dstformer'. */
+  /** Backbone registry name (lower case); its default comes from the backbone registry. */
   backbone: string
-  /** Task head; unset when the command or checkpoint decides. */
-  task?: Task
+  /** Task (a name from the task registry, src/heads/tasks.ts); unset when the command or checkpoint decides. */
+  task?: string
   finetune: boolean
   /** Parameter-name substrings to train; null trains everything. */
   partial_train: string[] | null
@@ -24,44 +24,10 @@ export interface MotionConfig {
   warmup_h36m?: number
   warmup_coco?: number
 
-  // Model keys are optional: only what a config or flag says is here. The model registry fills the
-  // rest from the checkpoint's shapes or its own defaults (see `motion models`).
-  // Model: DSTformer
-  dim_in?: number
-  dim_out?: number
-  dim_feat?: number
-  dim_rep?: number
-  /** Blocks (DSTformer dual-stream blocks, MixSTE block pairs). */
-  depth?: number
-  num_heads?: number
-  mlp_ratio?: number
-  maxlen?: number
-  att_fuse?: boolean
-  qkv_bias?: boolean
-  num_joints?: number
-  // Model: heads
-  hidden_dim?: number
-  dropout_ratio?: number
-  temporal_segments?: number
-  motion_energy?: boolean
-  dropout?: number
-  dropout_loc?: number
-  /** Action classes; action_classes (official name) is kept equal to it. */
-  num_classes?: number
-  action_classes?: number
-  model_version?: 'class' | 'embed'
-  // Model: MixSTE2
-  num_frame?: number
-  embed_dim_ratio?: number
-  in_chans?: number
-  // Model: Strided Transformer
-  frames?: number
-  stride_num?: number[]
-  channel?: number
-  d_hid?: number
-  layers?: number
-  n_joints?: number
-  out_joints?: number
+  // Model keys (the backbones' and heads' sizes) are declared by their registry entries and handed to
+  // the loader (src/model/config-keys.ts); only what a config or flag says is set, by name, under the
+  // index signature below. The model registry fills the rest from the checkpoint's shapes or its own
+  // defaults (see `motion models`).
 
   // Data
   data_root?: string
@@ -143,7 +109,7 @@ export interface MotionConfig {
 
   /** Keys nobody declared, kept by name (each produced a warning). */
   extra: RawConfig
-  /** Keys declared only by the caller's extraKeys (registries) are set here by name too. */
+  /** Keys declared by the caller's extraKeys (the registries' model keys) are set here by name too. */
   [key: string]: unknown
 }
 

@@ -1,6 +1,7 @@
 /**
- * Shared description of a configuration key, used by the config loader (validation, `motion models`)
- * and by the backbone/head registries (each declares the keys it reads).
+ * Shared description of a configuration key, used by the config loader (validation, docs/config.md)
+ * and by the backbone/head registries (each declares the keys it reads; the model layer hands them
+ * to the loader, which names no model itself).
  */
 export type ConfigValueType = 'number' | 'integer' | 'boolean' | 'string' | 'number[]' | 'integer[]' | 'string[]'
 
@@ -27,15 +28,34 @@ export interface ConfigKeySpec {
   lowercase?: boolean
   /** Backbones that read this key (documentation, and scoping of defaults from registries). */
   backbones?: readonly string[]
-  /** Default per selected backbone, overriding `default` (e.g. `depth`: 5 for dstformer, 8 for mixste). */
+  /** Default per selected backbone, overriding `default` (e.g. `depth`: 5 for one backbone, 8 for another). */
   defaultByBackbone?: Readonly<Record<string, unknown>>
-  /** Another key this one is a synonym of (`action_classes` for `num_classes`); both end up set. */
+  /** Heads that read this key (documentation). */
+  heads?: readonly string[]
+  /** Default per head (documentation: the head applies it itself). */
+  defaultByHead?: Readonly<Record<string, unknown>>
+  /** Another key this one is a synonym of (`num_classes` for `action_classes`); both end up set. */
   aliasOf?: string
+  /** Accepted (the official configs carry it) but read by nothing: a model entry does not resolve it. */
+  unread?: boolean
   /** Section for documentation: model, data, training, loss, augmentation, runtime. */
   group?: ConfigKeyGroup
 }
 
 export type ConfigKeyGroup = 'general' | 'model' | 'data' | 'training' | 'loss' | 'augmentation' | 'runtime'
+
+/**
+ * What the config loader checks across one backbone's keys, as its registry entry declares it (the
+ * loader is handed these per backbone name and names no backbone itself).
+ */
+export interface BackboneConfigRules {
+  /** The key holding the most frames a clip may have (the positional embedding's length): clip_len follows it when unset. */
+  readonly frameKey?: string
+  /** Widths split across attention heads: `key` must be divisible by `by` (its model default when unset). */
+  readonly divisible?: readonly {readonly key: string; readonly by: string; readonly hint: string}[]
+  /** When set, clip_len may not exceed frameKey; the hint says why. */
+  readonly clipLenWithinFrames?: string
+}
 
 /** A plain config object as read from YAML/JSON; values validated against ConfigKeySpecs. */
 export type RawConfig = Record<string, unknown>

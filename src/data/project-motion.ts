@@ -216,6 +216,7 @@ export function rootRelativeCopy(cam3d: NDArray): NDArray {
 // ---- where the motion comes from -----------------------------------------------------------------
 
 /** A clip's fields for motion that is always world mm (name: the clip's, or the file name; fps: the index's, the file's or the caller's). */
+// eslint-disable-next-line no-restricted-syntax -- 'action' is the clip's label field, not the task
 export interface WorldMotion extends Pick<MotionClip, 'name' | 'file' | 'action' | 'split' | 'fps' | 'upAxis'> {
   /** `[T, 17, 3]` world mm. */
   positions: NDArray

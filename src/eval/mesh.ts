@@ -8,6 +8,7 @@ import path from 'node:path'
 import type {MotionConfig} from '../config/schema.js'
 import type {RawConfig} from '../config/types.js'
 import {inputError} from '../core/errors.js'
+import {getTask, type Task} from '../heads/tasks.js'
 import {createEngine, type EngineChoice} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import type {BackendName} from '../nn/tfjs/backend.js'
@@ -34,7 +35,8 @@ export interface MeshModelEvalOptions {
 }
 
 export interface MeshModelEvalResult {
-  task: 'mesh'
+  /** The mesh task (its models give SMPL meshes). */
+  task: Task
   model: string
   data: string
   split: string
@@ -55,7 +57,7 @@ export async function evaluateMeshModel(opts: MeshModelEvalOptions): Promise<Mes
     runConfig = (await readRunSettings(opts.run)).config
   }
   const loaded = await loadModel(modelPath!, {config: opts.modelConfig})
-  if (loaded.task !== 'mesh') throw inputError(`--task mesh, but the model is a ${loaded.task} model`, {file: modelPath})
+  if (getTask(loaded.task).output !== 'meshes') throw inputError(`--task mesh, but the model is a ${loaded.task} model`, {file: modelPath})
   const model = loaded.model
   const body = modelBodyModel(model, modelPath)
 
@@ -74,7 +76,7 @@ export async function evaluateMeshModel(opts: MeshModelEvalOptions): Promise<Mes
   try {
     const mesh = await evaluateMeshClips((x) => engine.run(x), clips, body, {clipLen, batchSize: opts.batchSize, flip, limit: opts.limit, noConf})
     return {
-      task: 'mesh',
+      task: loaded.task,
       model: path.resolve(modelPath!),
       data: path.resolve(opts.data),
       split: opts.split,

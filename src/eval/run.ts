@@ -11,6 +11,7 @@ import {readClipFolder} from '../data/motion3d/clip-folder.js'
 import {Motion3dDataset} from '../data/motion3d/dataset.js'
 import type {Normalisation} from '../data/augment/sample.js'
 import {inputError} from '../core/errors.js'
+import {DEFAULT_TASK, getTask, type Task} from '../heads/tasks.js'
 import {createEngine, type EngineChoice} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import type {BackendName} from '../nn/tfjs/backend.js'
@@ -25,7 +26,8 @@ import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult
 import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult} from './video.js'
 
 export interface ModelEvalOptions {
-  task?: 'pose3d' | 'action'
+  /** A task whose models give 3D joints or class scores (mesh models: eval/mesh.ts). */
+  task?: Task
   checkpoint?: string
   /** Class names of the checkpoint (e.g. a model folder's classes.json); a run's own win. */
   classes?: string[]
@@ -60,7 +62,7 @@ export interface ModelEvalOptions {
 }
 
 export interface ModelEvalResult {
-  task: 'pose3d' | 'action'
+  task: Task
   model: string
   data: string
   split: string
@@ -98,14 +100,16 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
   }
   const loaded = await loadModel(modelPath, {config: opts.modelConfig})
   const model = loaded.model
-  const task = opts.task ?? (loaded.task === 'action' ? 'action' : 'pose3d')
+  // Unless --task says: a classifier's task, else the default (lifting); a model of another task is refused.
+  const task = opts.task ?? (getTask(loaded.task).output === 'classes' ? loaded.task : DEFAULT_TASK)
   if (task !== loaded.task) throw inputError(`--task ${task}, but the model is a ${loaded.task} model`, {file: modelPath})
+  const classifies = getTask(task).output === 'classes'
 
   const backboneConfig = model.config.backboneConfig
   const maxlen = backboneConfig.maxlen ?? backboneConfig.num_frame ?? backboneConfig.frames
   let clipLen = Number(opts.config.clip_len)
   if (!opts.clipLenGiven && typeof maxlen === 'number') clipLen = maxlen
-  if (task === 'action' && isActionPickle(opts.data)) {
+  if (classifies && isActionPickle(opts.data)) {
     // MotionBERT's NTU pickle: its `${data_split}_val` split, prepared as ActionDataset.
     // A run's own settings (clip_len, data_split, scale_range_test) unless clip_len was given here.
     const config = {...opts.config, ...runConfig} as MotionConfig
@@ -133,7 +137,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
     const splits = [...new Set(set.clips.map((c) => c.split ?? '(none)'))].join(', ')
     throw inputError(`no clips in split '${opts.split}'`, {file: opts.data, hint: `splits present: ${splits}; choose one with --split`})
   }
-  if (opts.camera === 'static' && task === 'action') {
+  if (opts.camera === 'static' && classifies) {
     const names = classes ?? set.actions
     const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})
     try {
@@ -145,7 +149,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
       await engine.dispose()
     }
   }
-  if (opts.camera === 'static' && task === 'pose3d') {
+  if (opts.camera === 'static' && getTask(task).output === 'joints') {
     const engine = await createEngine(model, {engine: opts.engine, backend: opts.backend, threads: opts.threads})
     try {
       const run = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).pose3d!
@@ -174,10 +178,10 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
     const out = await engine.run(input)
     return out.pose3d ?? out.logits ?? Object.values(out)[0]!
   }
-  const normalisation: Normalisation = task === 'action' ? 'crop' : opts.normalisation ?? 'image'
+  const normalisation: Normalisation = classifies ? 'crop' : opts.normalisation ?? 'image'
   const base = {model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation, clipLen}
   try {
-    if (task === 'action') {
+    if (classifies) {
       const names = classes ?? set.actions
       const numClasses = Number(model.config.headConfig.action_classes)
       if (names.length !== numClasses) {

@@ -30,12 +30,17 @@ export interface ActionConfig {
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'model_version', type: 'string', allowed: ['class', 'embed'], default: 'class', inferable: true, description: 'class: logits with BatchNorm (ActionHeadClassification); embed: L2-normalised embedding (ActionHeadEmbed)'},
-  {key: 'hidden_dim', type: 'integer', min: 1, default: 2048, inferable: true, description: 'size of fc1 (the embedding size for embed)'},
-  {key: 'action_classes', type: 'integer', min: 1, default: 60, inferable: true, description: 'number of classes (class version)'},
-  {key: 'dropout_ratio', type: 'number', min: 0, max: 1, default: 0, description: 'dropout on the pooled features (training only)'},
-  {key: 'temporal_segments', type: 'integer', min: 1, default: 1, inferable: true, description: 'frames are averaged over this many equal stretches, kept in order (1: over all frames, the official head); clips must be a multiple of it long'},
-  {key: 'motion_energy', type: 'boolean', default: false, description: 'also pool the mean absolute frame-to-frame change of the features (false: the official head)'},
+  {key: 'model_version', type: 'string', allowed: ['class', 'embed'], default: 'class', inferable: true,
+    description: 'class: class logits with BatchNorm (ActionHeadClassification); embed: L2-normalised embedding for one-shot recognition (ActionHeadEmbed).'},
+  {key: 'hidden_dim', type: 'integer', min: 1, default: 2048, inferable: true, description: 'Width of fc1, the embedding size for embed (official action configs: 2048).'},
+  {key: 'action_classes', type: 'integer', min: 1, default: 60, inferable: true,
+    description: "Action classes of the classification head (the official configs' name; num_classes, the ActionNet argument, is a synonym)."},
+  {key: 'num_classes', type: 'integer', min: 1, inferable: true, aliasOf: 'action_classes', description: 'ActionNet argument name for action_classes.'},
+  {key: 'dropout_ratio', type: 'number', min: 0, max: 1, default: 0, description: 'Dropout probability on the pooled features (training only).'},
+  {key: 'temporal_segments', type: 'integer', min: 1, default: 1, inferable: true,
+    description: 'Average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head); clips must be a multiple of it long.'},
+  {key: 'motion_energy', type: 'boolean', default: false,
+    description: 'Also pool the mean absolute frame-to-frame change of the features before fc1 (false: the official head).'},
 ]
 
 /** Pooled slots per joint before fc1: the stretch means, then the motion energy. */
@@ -58,6 +63,7 @@ function expectedParams(c: ActionConfig, backbone: BackboneInfo): Map<string, nu
 export const action: HeadEntry<ActionConfig> = {
   name: 'action',
   description: 'action recognition on [N, M persons, T, J, C]: class logits (BatchNorm head) or normalised embedding',
+  task: 'action',
   configKeys: CONFIG_KEYS,
   defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0, temporal_segments: 1, motion_energy: false},
   inputLayout: ['N', 'M', 'T', 'J', 'C'],

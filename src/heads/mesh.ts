@@ -34,10 +34,12 @@ const SMPL_BATCH = 64 // SMPLRegressor builds SMPL with batch_size=64; its unuse
 const H36M_JOINTS = 17
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'hidden_dim', type: 'integer', min: 1, default: 1024, inferable: true, description: 'width of fc1/fc2 in the mesh head (official mesh configs: 1024)'},
-  {key: 'dropout', type: 'number', min: 0, max: 1, default: 0, description: 'dropout on the pose and shape features (training only; official mesh configs: 0.1)'},
-  {key: 'num_verts', type: 'integer', min: 1, default: 6890, inferable: true, description: 'vertices of the body model (SMPL: 6890), read off head.smpl.v_template'},
-  {key: 'num_faces', type: 'integer', min: 1, default: 13776, inferable: true, description: 'triangles of the body model (SMPL: 13776), read off head.smpl.faces_tensor'},
+  {key: 'hidden_dim', type: 'integer', min: 1, default: 1024, inferable: true, description: 'Width of fc1/fc2 in the mesh head (official mesh configs: 1024).'},
+  {key: 'dropout', type: 'number', min: 0, max: 1, default: 0,
+    description: 'Dropout probability on the pose and shape features (training only; official mesh configs: 0.1, pose configs carry it as 0.0).'},
+  {key: 'dropout_loc', type: 'integer', min: 0, unread: true, description: 'Present in the official mesh configs; not read by the official code.'},
+  {key: 'num_verts', type: 'integer', min: 1, default: 6890, inferable: true, description: 'Vertices of the body model (SMPL: 6890), read off head.smpl.v_template.'},
+  {key: 'num_faces', type: 'integer', min: 1, default: 13776, inferable: true, description: 'Triangles of the body model (SMPL: 13776), read off head.smpl.faces_tensor.'},
 ]
 
 /** The SMPL parameter prefix inside the head. */
@@ -78,6 +80,7 @@ function expectedParams(c: MeshConfig, backbone: BackboneInfo): Map<string, numb
 export const mesh: HeadEntry<MeshConfig> = {
   name: 'mesh',
   description: 'SMPL mesh per frame (MotionBERT SMPLRegressor): theta (72 axis-angle + 10 shape), vertices and H36M joints in mm',
+  task: 'mesh',
   configKeys: CONFIG_KEYS,
   defaults: {hidden_dim: 1024, dropout: 0, num_verts: 6890, num_faces: 13776},
   inputLayout: ['N', 'T', 'J', 'C'],

@@ -7,6 +7,8 @@ import type {HeadEntry} from '../nn/registry/head.js'
 export const none: HeadEntry<Record<string, never>> = {
   name: 'none',
   description: "no head: the backbone's own outputs (backbones with output layers, or feature extraction)",
+  // The lifters' own output layers give 3D poses.
+  task: 'pose3d',
   configKeys: [],
   defaults: {},
   inputLayout: [],

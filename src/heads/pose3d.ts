@@ -12,13 +12,16 @@ export interface Pose3dConfig {
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'dim_out', type: 'integer', min: 1, default: 3, inferable: true, description: 'output channels per joint (3 for x, y, z)'},
+  {key: 'dim_out', type: 'integer', min: 1, default: 3, inferable: true, description: 'Output channels per joint of the pose head (3 for x, y, z).'},
 ]
 
 export const pose3d: HeadEntry<Pose3dConfig> = {
   name: 'pose3d',
   description: '3D pose per frame and joint: Linear(dim_rep → dim_out) on the representation (DSTformer head)',
+  task: 'pose3d',
   configKeys: CONFIG_KEYS,
+  // The official DSTformer's own `head` Linear: DSTformer._init_weights initialises it.
+  initByBackbone: true,
   defaults: {dim_out: 3},
   inputLayout: ['N', 'T', 'J', 'C'],
   outputs: ['pose3d'],

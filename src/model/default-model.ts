@@ -7,14 +7,12 @@ import {existsSync, promises as fsp} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import type {Task} from '../config/schema.js'
+import {getTask, isTask, type Task} from '../heads/tasks.js'
 import {modelError} from '../core/errors.js'
 import {NATIVE_CONFIG_FILE} from './native.js'
 
 export const MODELS_ENV = 'MOTION_MODELS'
 
-/** The tasks motion ships a model for (models/<task>). */
-export const BUNDLED_TASKS: readonly Task[] = ['pose3d', 'action']
 
 /** The package root: the nearest folder above this module holding package.json. */
 export function packageRoot(): string {
@@ -43,7 +41,7 @@ export async function resolveDefaultModel(task: Task, env: NodeJS.ProcessEnv = p
   const dir = defaultModelPath(task, env)
   const st = await fsp.stat(path.join(dir, NATIVE_CONFIG_FILE)).catch(() => undefined)
   if (st?.isFile()) return dir
-  if (!BUNDLED_TASKS.includes(task)) {
+  if (!isTask(task) || !getTask(task).bundled) {
     // Nothing to reinstall: motion ships no model for this task.
     throw modelError(`no ${task} model is bundled with motion`, {
       hint: `pass --checkpoint with a ${task} model (a folder from \`motion finetune --task ${task}\` or \`motion import\`, or an official MotionBERT ${task} .bin with --config)`,

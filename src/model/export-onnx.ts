@@ -7,7 +7,7 @@ import {liftingStrategy} from './lifting.js'
 import {writeFileAtomic} from '../formats/atomic.js'
 import type {Model} from './model.js'
 import {graphOutputNames, modelInputLayout} from './model.js'
-import {modelTask} from './native.js'
+import {givesJoints, modelTask} from './native.js'
 import {type OutputUnits, officialOutputUnits} from './units.js'
 import {DEFAULT_OPSET, toOnnxBytes} from '../nn/onnx/lower.js'
 import {recordModelGraph} from './onnx-model.js'
@@ -26,10 +26,10 @@ export function exportMetadata(model: Model, maxFrames: number, outputUnits?: Ou
   const layout = modelInputLayout(model)
   // MixSTE / Strided: their official normalisation and outputs instead of MotionBERT's.
   const strategy = liftingStrategy(model, outputUnits)
-  const poseUnits = modelTask(model) === 'pose3d' ? (outputUnits ?? officialOutputUnits(model)) : undefined
+  const poseUnits = givesJoints(model) ? (outputUnits ?? officialOutputUnits(model)) : undefined
   return {
     'motion.format': '1',
-    'motion.task': model.head.name === 'none' ? modelTask(model) : model.head.name,
+    'motion.task': modelTask(model),
     'motion.backbone': model.backbone.name,
     'motion.config': JSON.stringify(model.config),
     'motion.input_layout': JSON.stringify(layout),

@@ -18,8 +18,8 @@ export function initialWeights(spec: ModelSpec, seed: number, opts: InitOptions 
   const rng = new Rng(seed)
   const {required, optional} = modelParams(spec)
   const out = new Map<string, NDArray>()
-  // The DSTformer's own head Linear is initialised by DSTformer._init_weights (pose checkpoints).
-  const torchDefaultHead = spec.head.name !== 'pose3d'
+  // A head the backbone's own _init_weights covers (the DSTformer's head Linear) starts as the backbone does.
+  const torchDefaultHead = !spec.head.initByBackbone
   for (const [name, shape] of [...required, ...optional]) {
     if (opts.prefix && !name.startsWith(opts.prefix)) continue
     if (name.endsWith('num_batches_tracked') && !required.has(name)) continue

@@ -107,8 +107,8 @@ function numberOf(cfg: EntryConfig, key: string): number {
   return v
 }
 
-/** Clip starts of MixSTE's eval_data_prepare: 0, F, 2F, …, and the last clip ends at T. */
-export function mixsteClipStarts(frames: number, clip: number): number[] {
+/** Clip starts of consecutive clips (MixSTE's eval_data_prepare): 0, F, 2F, …, and the last clip ends at T. */
+export function clipStartsCoveringAll(frames: number, clip: number): number[] {
   if (frames <= clip) return [0]
   const count = Math.ceil(frames / clip)
   const starts = Array.from({length: count - 1}, (_, i) => i * clip)
@@ -129,11 +129,11 @@ function sliceEdgePadded(seq: NDArray, from: number, length: number): Float32Arr
 }
 
 /**
- * Strided windows centred on frames [start, end) of a `[T, J, C]` sequence: the rows
+ * Windows centred on frames [start, end) of a `[T, J, C]` sequence (the Strided Transformer's): the rows
  * stridedWindows(sequence, frames) has for those frames (edge padding at the sequence's ends),
  * without building the others. `[end - start, frames, J, C]`, flat.
  */
-export function stridedWindowRange(seq: NDArray, frames: number, start: number, end: number): Float32Array {
+export function centredWindowRange(seq: NDArray, frames: number, start: number, end: number): Float32Array {
   const T = seq.shape[0]!
   const pad = Math.floor((frames - 1) / 2)
   const frame = seq.data.length / T
@@ -193,11 +193,11 @@ function clipsStrategy(backbone: string, F: number, units: OutputUnits): Lifting
     backbone,
     normalisation: SCREEN_NORMALISATION,
     ...outputFields(units),
-    calls: (frames, batchWindows = DEFAULT_BATCH_WINDOWS) => Math.ceil(mixsteClipStarts(frames, F).length / batchWindows),
+    calls: (frames, batchWindows = DEFAULT_BATCH_WINDOWS) => Math.ceil(clipStartsCoveringAll(frames, F).length / batchWindows),
     async *liftNormalised(sequence, run, opts) {
       const seq = xyOnly(sequence)
       const T = seq.shape[0]!
-      const starts = mixsteClipStarts(T, F)
+      const starts = clipStartsCoveringAll(T, F)
       const x3d = new Float32Array(T * ROW)
       const per = F * NUM_JOINTS * 2
       const batchWindows = opts.batchWindows ?? DEFAULT_BATCH_WINDOWS
@@ -240,7 +240,7 @@ function centreFrameStrategy(backbone: string, F: number, units: OutputUnits): L
       for (let c = 0; c < calls; c++) {
         const start = c * batchWindows
         const end = Math.min(T, start + batchWindows)
-        const windows = stridedWindowRange(seq, F, start, end) // [end - start, F, 17, 2]
+        const windows = centredWindowRange(seq, F, start, end) // [end - start, F, 17, 2]
         const pred = await runWindows(windows, end - start, F, run, opts.flip) // [n, 1, 17, 3]
         if (pred.shape[1] !== 1) throw modelError(`the Strided Transformer returned ${pred.shape[1]} frames per window, expected its centre frame`)
         x3d.set(pred.data, start * ROW)

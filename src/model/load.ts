@@ -15,7 +15,8 @@ import path from 'node:path'
 import {type CheckpointMeta, extractStateDict} from '../formats/state-dict.js'
 import {looksLikeSafetensors, readSafetensors} from '../formats/safetensors.js'
 import {readTorchCheckpoint} from '../formats/torch.js'
-import type {ConfigSources, Task} from '../config/schema.js'
+import type {ConfigSources} from '../config/schema.js'
+import type {Task} from '../heads/tasks.js'
 import type {RawConfig} from '../config/types.js'
 import {DEFAULT_SOURCE} from '../config/validate.js'
 import {inputError, modelError} from '../core/errors.js'
@@ -28,6 +29,7 @@ import {
   type NativeProvenance,
   buildNativeModel,
   checkNativeOutputDir,
+  givesJoints,
   modelTask,
   nativeOutputUnits,
   parseNativeConfig,
@@ -185,7 +187,7 @@ async function loadOfficialFile(file: string, label: string, config: RawConfig):
 
 /** Official units for pose models, undefined for the others. */
 function poseOfficialUnits(model: Model): OutputUnits | undefined {
-  return modelTask(model) === 'pose3d' ? officialOutputUnits(model) : undefined
+  return givesJoints(model) ? officialOutputUnits(model) : undefined
 }
 
 export interface ImportResult {

@@ -17,7 +17,7 @@ import path from 'node:path'
 
 import type {ConfigValue, EntryConfig} from '../nn/registry/backbone.js'
 import {encodeSafetensors, readSafetensors} from '../formats/safetensors.js'
-import type {Task} from '../config/schema.js'
+import {getTask, TASKS, type Task} from '../heads/tasks.js'
 import type {RawConfig} from '../config/types.js'
 import {H36M_JOINTS} from '../core/h36m.js'
 import {inputError, modelError} from '../core/errors.js'
@@ -32,8 +32,6 @@ export const NATIVE_FORMAT = 'motion.model'
 export const NATIVE_VERSION = 1
 /** safetensors `__metadata__` key holding the NativeDescription as JSON. */
 export const NATIVE_METADATA_KEY = 'motion.model'
-
-export const TASKS: readonly Task[] = ['pose3d', 'action', 'mesh']
 
 /** Where a native model came from. */
 export interface NativeProvenance {
@@ -100,12 +98,14 @@ export interface NativeConfigFile extends NativeDescription {
   provenance: NativeProvenance
 }
 
-/** The task a model serves, from its head (heads without a task of their own output 3D poses). */
+/** The task a model serves: its head's (the head registry entry says which). */
 export function modelTask(model: Pick<Model, 'head'>): Task {
-  const name = model.head.name
-  if ((TASKS as readonly string[]).includes(name)) return name as Task
-  if (model.head.outputs.includes('logits')) return 'action'
-  return 'pose3d'
+  return getTask(model.head.task as Task).name
+}
+
+/** Whether a model's outputs are 3D joints (pose models: their units are recorded, src/model/units.ts). */
+export function givesJoints(model: Pick<Model, 'head'>): boolean {
+  return getTask(modelTask(model)).output === 'joints'
 }
 
 /**
@@ -125,7 +125,7 @@ export function describeModel(model: Model, opts: {outputUnits?: OutputUnits; in
     joints: [...H36M_JOINTS],
     inputLayout: modelInputLayout(model),
     outputs: outputNames(model),
-    ...(task === 'pose3d' ? {outputUnits: opts.outputUnits ?? officialOutputUnits(model)} : {}),
+    ...(getTask(task).output === 'joints' ? {outputUnits: opts.outputUnits ?? officialOutputUnits(model)} : {}),
     ...(opts.inference ? {inference: {...opts.inference}} : {}),
     weights: NATIVE_WEIGHTS_FILE,
   }
@@ -136,7 +136,7 @@ export function describeModel(model: Model, opts: {outputUnits?: OutputUnits; in
  * normalised when a training run wrote it, else the official units. Undefined for non-pose models.
  */
 export function nativeOutputUnits(description: NativeDescription & {provenance?: NativeProvenance}, model: Model): OutputUnits | undefined {
-  if (modelTask(model) !== 'pose3d') return undefined
+  if (!givesJoints(model)) return undefined
   if (description.outputUnits) return description.outputUnits
   return description.provenance?.sourceFormat === 'training' ? TRAINED_OUTPUT_UNITS : officialOutputUnits(model)
 }

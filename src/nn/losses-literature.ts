@@ -12,10 +12,10 @@
  *    the target's root set to 0, then
  *      mpjpe(VTE full output, gt) + mpjpe(STE centre output, gt[:, pad])   with pad = (frames − 1) / 2.
  *
- * The weights are config keys (defaults: the official values). Inputs: targets `[N, T, J, 3]`;
+ * The weights are config keys, declared by the backbone entries (`lossKeys`; defaults: the official
+ * values). Inputs: targets `[N, T, J, 3]`;
  * outputs by name as the backbone gives them (`pose3d`, and `pose3d_full` for the Strided Transformer).
  */
-import type {ConfigKeySpec} from '../config/types.js'
 import {inputError} from '../core/errors.js'
 import {isStaticDim, type Ops} from './ops.js'
 import {lossMpjpe, lossVelocity, safeNorm} from './losses.js'
@@ -43,20 +43,6 @@ export const LITERATURE_LOSS_DEFAULTS: Readonly<LiteratureLossWeights> = Object.
   lambda_full: 1,
   lambda_single: 1,
 })
-
-/** Config keys of these weights (pass as extraKeys to loadConfig). */
-export const LITERATURE_LOSS_KEYS: readonly ConfigKeySpec[] = [
-  {key: 'mixste_joint_weights', type: 'number[]', length: 17, min: 0, backbones: ['mixste'], default: [...MIXSTE_JOINT_WEIGHTS], group: 'loss',
-    description: "MixSTE: per-joint weights of its weighted MPJPE and temporal consistency loss (official run.py w_mpjpe for h36m)."},
-  {key: 'lambda_tcl', type: 'number', min: 0, backbones: ['mixste'], default: 0.5, group: 'loss',
-    description: 'MixSTE: weight of the temporal consistency loss (official 0.5).'},
-  {key: 'lambda_mpjve', type: 'number', min: 0, backbones: ['mixste'], default: 2, group: 'loss',
-    description: 'MixSTE: weight of the mean per-joint velocity error (official 2.0).'},
-  {key: 'lambda_full', type: 'number', min: 0, backbones: ['strided'], default: 1, group: 'loss',
-    description: "Strided Transformer: weight of MPJPE on the full-sequence (VTE) output (full-to-single supervision; official 1)."},
-  {key: 'lambda_single', type: 'number', min: 0, backbones: ['strided'], default: 1, group: 'loss',
-    description: 'Strided Transformer: weight of MPJPE on the centre-frame (STE) output (official 1).'},
-]
 
 /**
  * The weights from a flat config (or any object holding the keys); keys not set take the official
@@ -151,12 +137,6 @@ export function stridedLoss<T>(ops: Ops<T>, centre: T, full: T, gt: T, weights: 
 
 /** A backbone's own objective on the model's outputs (a registry entry's `poseLoss`). */
 export type BackboneLoss = <T>(ops: Ops<T>, outputs: Readonly<Record<string, T>>, gt: T, weights: Readonly<LiteratureLossWeights>) => LiteratureLoss<T>
-
-/** MixSTE's objective on its pose3d output. */
-export const mixsteBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => mixsteLoss(ops, outputs.pose3d!, gt, weights)
-
-/** The Strided Transformer's objective on its centre frame and full window. */
-export const stridedBackboneLoss: BackboneLoss = (ops, outputs, gt, weights) => stridedLoss(ops, outputs.pose3d!, outputs.pose3d_full!, gt, weights)
 
 /**
  * The backbone's own objective on the model's outputs (its registry entry's `poseLoss`), or

@@ -12,12 +12,13 @@
  * - `serve(request)`: the same stream on a local WebSocket endpoint (`motion serve`), one stream per
  *   connection; `close()` shuts it down.
  */
-import {loadConfig} from '../config/load.js'
+import {loadMotionConfig} from '../model/config-keys.js'
 import {parseKeypointFormat} from '../data/keypoints/index.js'
 import {type EngineOptions, parseBackendChoice, parseEngineChoice} from '../model/engine.js'
 import {explicitModelConfig} from '../model/load.js'
 import type {RawConfig} from '../config/types.js'
-import type {LoadedConfig, Task} from '../config/schema.js'
+import type {LoadedConfig} from '../config/schema.js'
+import {DEFAULT_TASK, type Task} from '../heads/tasks.js'
 import type {SmoothMethod} from '../data/smooth.js'
 import type {KeypointFormat} from '../data/keypoints/types.js'
 import type {PredictHooks, PredictResult} from '../tasks/types.js'
@@ -107,7 +108,7 @@ interface ResolvedModel {
 }
 
 async function resolveModel(request: ModelRequest, hooks: {onWarning?(warning: string): void}): Promise<ResolvedModel> {
-  const loaded = await loadConfig({
+  const loaded = await loadMotionConfig({
     configFile: request.config,
     overrides: {clip_len: request.clipLen, rootrel: request.rootrel, engine: request.engine, backend: request.backend},
   })
@@ -138,7 +139,7 @@ export async function predict(request: PredictRequest, hooks: PredictApiHooks = 
       checkpoint: request.checkpoint,
       modelConfig: m.modelConfig,
       configFiles: m.loaded.files,
-      task: request.task ?? 'pose3d',
+      task: request.task ?? DEFAULT_TASK,
       person: request.person,
       allPeople: request.allPeople ?? false,
       pixel: request.pixel ?? false,

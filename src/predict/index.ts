@@ -14,6 +14,7 @@ import {inputError, modelError, MotionError} from '../core/errors.js'
 import {createEngine} from '../model/engine.js'
 import {loadModel} from '../model/load.js'
 import {resolveDefaultModel} from '../model/default-model.js'
+import {DEFAULT_TASK, getTask} from '../heads/tasks.js'
 import {exampleInputShape} from '../model/example-shape.js'
 import {checkOutputs, personPath, rendersAllPeople} from '../tasks/outputs.js'
 import {liftingStrategy} from '../model/lifting.js'
@@ -31,7 +32,7 @@ export {PREDICT_TASKS} from '../tasks/registry.js'
 
 export async function runPredict(givenOptions: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
   const started = performance.now()
-  const task = givenOptions.task ?? 'pose3d'
+  const task = givenOptions.task ?? DEFAULT_TASK
   const entry = predictTask(task)
   // Video input (src/tasks/video): 2D from the bundled detector; the task itself draws nothing (the video render comes after).
   const isVideo = givenOptions.format === undefined && (givenOptions.video !== undefined || (await isVideoInput(givenOptions.input)))
@@ -47,7 +48,7 @@ export async function runPredict(givenOptions: PredictOptions, hooks: PredictHoo
   let video: VideoKeypoints | undefined
   let early: Promise<PreparedModel> | undefined
   if (isVideo) {
-    if (givenOptions.render !== undefined && task !== 'pose3d') throw inputError(`--render draws 3D poses; --task ${task} on a video has none to draw`, {hint: 'drop --render'})
+    if (givenOptions.render !== undefined && getTask(task).output !== 'joints') throw inputError(`--render draws 3D poses; --task ${task} on a video has none to draw`, {hint: 'drop --render'})
     await videoMod!.checkVideoOutputs({save2d: givenOptions.video?.save2d, render: givenOptions.render, out})
     // The detector runs in worker threads: meanwhile this thread loads the pose model and starts its
     // engine. Its errors wait until detection is done, so they come in the same order as before.
@@ -98,7 +99,7 @@ async function prepareModel(task: NonNullable<PredictOptions['task']>, options: 
   }
   if (o.engine === false) return {checkpoint, loaded, loadMs: performance.now() - t}
   const engine = await createEngine(loaded.model, {...options.engine, file: options.input})
-  if (task === 'pose3d') {
+  if (getTask(task).output === 'joints') {
     // the graph and session the first window needs (N and T stay dynamic, so any clip fits)
     await engine.prepare(exampleInputShape(loaded.model).shape).catch(async (err: unknown) => {
       await engine.dispose()

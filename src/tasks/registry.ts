@@ -3,7 +3,7 @@
  * model, pick the engine, check outputs) are done once in index.ts; each task adds its own model
  * run and outputs here. Action recognition and mesh recovery plug in by adding an entry.
  */
-import type {Task} from '../config/schema.js'
+import type {Task} from '../heads/tasks.js'
 import {inputError} from '../core/errors.js'
 import {exampleInputShape} from '../model/example-shape.js'
 import {checkMeshOutputs, predictMesh} from './mesh/predict.js'

@@ -4,8 +4,10 @@
  * loop, checkpoints and reporters do not care which one runs.
  */
 import type {NDArray} from '../core/ndarray.js'
+import type {Task} from '../heads/tasks.js'
 
-export type TrainTask = 'pose3d' | 'action' | 'mesh'
+/** Every task trains (tasks/train-registry.ts). */
+export type TrainTask = Task
 
 /** Mesh ground truth for a batch (src/tasks/mesh/data.ts): MotionBERT's MeshLoss targets. */
 export interface MeshBatchTarget {

@@ -1,5 +1,5 @@
 /** The inputs and results of `motion predict`, shared by the orchestration and the task runners. */
-import type {Task} from '../config/schema.js'
+import type {Task} from '../heads/tasks.js'
 import type {RawConfig} from '../config/types.js'
 import type {KeypointData, KeypointFormat} from '../data/keypoints/types.js'
 import type {PeopleSelection, PersonSummary, PersonTrack} from '../data/people.js'

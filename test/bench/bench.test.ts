@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {benchInput, benchModel} from '../../src/bench/forward.js'
-import {BENCH_BACKBONES, BENCH_PRESETS, benchModelConfig, stridesFor} from '../../src/bench/presets.js'
+import {BENCH_BACKBONES, BENCH_PRESETS, benchModelConfig} from '../../src/bench/presets.js'
 import {timeSteps} from '../../src/bench/timing.js'
-import {stridedLengths} from '../../src/backbones/strided.js'
+import {stridedLengths, stridesFor} from '../../src/backbones/strided.js'
 import {modelParams} from '../../src/model/model.js'
 
 test('timeSteps excludes warm-up and reports the mean as the official script does', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {describeConfigKeys, loadConfig} from '../../src/config/index.js'
+import {loadMotionConfig, motionConfigKeys} from '../../src/model/config-keys.js'
 import type {ConfigKeySpec} from '../../src/config/types.js'
 import {isMotionError} from '../../src/core/errors.js'
 import {repoRoot} from '../helpers/paths.js'
@@ -64,7 +65,7 @@ describe('shipped configs', () => {
   for (const file of files) {
     const name = path.relative(repoRoot, file)
     test(`${name} loads without warnings`, async () => {
-      const {warnings, sources, config} = await loadConfig({configFile: name, cwd: repoRoot, search: false})
+      const {warnings, sources, config} = await loadMotionConfig({configFile: name, cwd: repoRoot, search: false})
       assert.deepEqual(warnings, [])
       assert.deepEqual(config.extra, {})
       assert.ok(Object.values(sources).includes(name), 'some key should come from the file')
@@ -72,7 +73,7 @@ describe('shipped configs', () => {
   }
 
   test('official values come through under their own names', async () => {
-    const {config, sources} = await loadConfig({configFile: 'configs/pose3d/MB_ft_h36m_global_lite.yaml', cwd: repoRoot, search: false})
+    const {config, sources} = await loadMotionConfig({configFile: 'configs/pose3d/MB_ft_h36m_global_lite.yaml', cwd: repoRoot, search: false})
     assert.equal(config.dim_feat, 256)
     assert.equal(config.mlp_ratio, 4)
     assert.equal(config.learning_rate, 0.0005)
@@ -83,14 +84,14 @@ describe('shipped configs', () => {
     assert.deepEqual(config.subset_list, ['H36M-SH'])
     assert.equal(sources.dim_feat, 'configs/pose3d/MB_ft_h36m_global_lite.yaml')
 
-    const action = await loadConfig({configFile: 'configs/action/MB_ft_NTU60_xsub.yaml', cwd: repoRoot, search: false})
+    const action = await loadMotionConfig({configFile: 'configs/action/MB_ft_NTU60_xsub.yaml', cwd: repoRoot, search: false})
     assert.equal(action.config.action_classes, 60)
     assert.equal(action.config.num_classes, 60, 'action_classes is a synonym of num_classes')
     assert.deepEqual(action.config.scale_range_train, [1, 3])
     assert.equal(action.config.lr_head, 0.001)
     assert.equal(action.config.model_version, 'class')
 
-    const mesh = await loadConfig({configFile: 'configs/mesh/MB_ft_pw3d.yaml', cwd: repoRoot, search: false})
+    const mesh = await loadMotionConfig({configFile: 'configs/mesh/MB_ft_pw3d.yaml', cwd: repoRoot, search: false})
     assert.equal(mesh.config.loss_type, 'L1')
     assert.equal(mesh.config.lambda_pose, 1000)
     assert.equal(mesh.config.dt_file_coco, 'mesh_det_coco.pkl')
@@ -98,21 +99,21 @@ describe('shipped configs', () => {
   })
 
   test('tiny configs hold the fixture sizes', async () => {
-    const tiny = (await loadConfig({configFile: 'configs/test/tiny.yaml', cwd: repoRoot, search: false})).config
+    const tiny = (await loadMotionConfig({configFile: 'configs/test/tiny.yaml', cwd: repoRoot, search: false})).config
     assert.deepEqual([tiny.dim_feat, tiny.dim_rep, tiny.depth, tiny.num_heads, tiny.mlp_ratio, tiny.maxlen, tiny.att_fuse], [32, 64, 2, 4, 2, 27, true])
-    const action = (await loadConfig({configFile: 'configs/test/tiny-action.yaml', cwd: repoRoot, search: false})).config
+    const action = (await loadMotionConfig({configFile: 'configs/test/tiny-action.yaml', cwd: repoRoot, search: false})).config
     assert.deepEqual([action.num_classes, action.action_classes, action.hidden_dim, action.task], [5, 5, 64, 'action'])
-    const mixste = (await loadConfig({configFile: 'configs/test/tiny-mixste.yaml', cwd: repoRoot, search: false})).config
+    const mixste = (await loadMotionConfig({configFile: 'configs/test/tiny-mixste.yaml', cwd: repoRoot, search: false})).config
     assert.deepEqual([mixste.backbone, mixste.num_frame, mixste.embed_dim_ratio, mixste.depth, mixste.num_heads, mixste.mlp_ratio], ['mixste', 27, 32, 3, 4, 2])
     assert.equal(mixste.clip_len, 27, 'clip_len follows num_frame when unset')
-    const strided = (await loadConfig({configFile: 'configs/test/tiny-strided.yaml', cwd: repoRoot, search: false})).config
+    const strided = (await loadMotionConfig({configFile: 'configs/test/tiny-strided.yaml', cwd: repoRoot, search: false})).config
     assert.deepEqual([strided.backbone, strided.frames, strided.stride_num, strided.channel, strided.d_hid, strided.layers], ['strided', 27, [3, 3, 3], 32, 64, 2])
   })
 })
 
 describe('keys', () => {
   test('every key of the official MotionBERT configs is known', () => {
-    const known = new Set(describeConfigKeys().map((s) => s.key))
+    const known = new Set(motionConfigKeys().map((s) => s.key))
     const official = [
       'finetune', 'partial_train', 'train_2d', 'no_eval', 'train_pw3d', 'warmup_h36m', 'warmup_coco', 'epochs', 'checkpoint_frequency',
       'batch_size', 'batch_size_img', 'dropout', 'dropout_loc', 'learning_rate', 'lr_backbone', 'lr_head', 'weight_decay', 'lr_decay',
@@ -130,10 +131,10 @@ describe('keys', () => {
   })
 
   test('every spec is documented and its default passes its own checks', async () => {
-    for (const spec of describeConfigKeys()) {
+    for (const spec of motionConfigKeys()) {
       assert.ok(spec.description.length > 10, `${spec.key} needs a description`)
       if (spec.default !== undefined) {
-        await loadConfig({overrides: {[spec.aliasOf ?? spec.key]: spec.default}, search: false})
+        await loadMotionConfig({overrides: {[spec.aliasOf ?? spec.key]: spec.default}, search: false})
       }
     }
   })
@@ -145,7 +146,7 @@ describe('precedence', () => {
       '.motionrc.yaml': 'dim_feat: 64\ndepth: 3\nepochs: 7\n',
       'run.yaml': 'depth: 4\nbatch_size: 16\n',
     })
-    const {config, sources, files} = await loadConfig({cwd: dir, configFile: 'run.yaml', overrides: {batch_size: 8, flip: undefined}})
+    const {config, sources, files} = await loadMotionConfig({cwd: dir, configFile: 'run.yaml', overrides: {batch_size: 8, flip: undefined}})
     assert.equal(config.dim_feat, 64)
     assert.equal(sources.dim_feat, '.motionrc.yaml')
     assert.equal(config.epochs, 7)
@@ -160,7 +161,7 @@ describe('precedence', () => {
   })
 
   test('model sizes are left unset unless given, so checkpoint shapes decide', async () => {
-    const {config, sources} = await loadConfig({search: false})
+    const {config, sources} = await loadMotionConfig({search: false})
     assert.equal(config.dim_feat, undefined)
     assert.equal(sources.dim_feat, undefined)
     assert.equal(config.num_heads, undefined, 'the model registry applies its default')
@@ -172,7 +173,7 @@ describe('precedence', () => {
 
   test('search: false ignores discovered files', async () => {
     const dir = tempProject({'.motionrc.yaml': 'epochs: 7\n'})
-    const {config} = await loadConfig({cwd: dir, search: false})
+    const {config} = await loadMotionConfig({cwd: dir, search: false})
     assert.equal(config.epochs, 60)
   })
 })
@@ -180,7 +181,7 @@ describe('precedence', () => {
 describe('discovery', () => {
   test('motion.config.json', async () => {
     const dir = tempProject({'motion.config.json': '{"dim_rep": 128, "engine": "onnx"}'})
-    const {config, sources} = await loadConfig({cwd: dir})
+    const {config, sources} = await loadMotionConfig({cwd: dir})
     assert.equal(config.dim_rep, 128)
     assert.equal(config.engine, 'onnx')
     assert.equal(sources.dim_rep, 'motion.config.json')
@@ -188,14 +189,14 @@ describe('discovery', () => {
 
   test('.motionrc.yaml, found from a subdirectory', async () => {
     const dir = tempProject({'.motionrc.yaml': 'rootrel: true\n', 'deep/er/keep.txt': ''})
-    const {config, sources} = await loadConfig({cwd: path.join(dir, 'deep', 'er')})
+    const {config, sources} = await loadMotionConfig({cwd: path.join(dir, 'deep', 'er')})
     assert.equal(config.rootrel, true)
     assert.equal(sources.rootrel, path.join(dir, '.motionrc.yaml'))
   })
 
   test('"motion" key of package.json', async () => {
     const dir = tempProject({'package.json': JSON.stringify({name: 'x', motion: {backbone: 'mixste', num_frame: 81}})})
-    const {config, sources} = await loadConfig({cwd: dir})
+    const {config, sources} = await loadMotionConfig({cwd: dir})
     assert.equal(config.backbone, 'mixste')
     assert.equal(config.num_frame, 81)
     assert.equal(sources.num_frame, 'package.json')
@@ -203,34 +204,34 @@ describe('discovery', () => {
 
   test('a package.json without the key is passed over for a .motionrc above it', async () => {
     const dir = tempProject({'.motionrc': 'maxlen: 81\n', 'app/package.json': '{"name": "app"}'})
-    const {config} = await loadConfig({cwd: path.join(dir, 'app')})
+    const {config} = await loadMotionConfig({cwd: path.join(dir, 'app')})
     assert.equal(config.maxlen, 81)
   })
 
   test('motion.config.mjs default export', async () => {
     const dir = tempProject({'motion.config.mjs': 'export default {dim_feat: 96, num_heads: 12}\n'})
-    const {config} = await loadConfig({cwd: dir})
+    const {config} = await loadMotionConfig({cwd: dir})
     assert.equal(config.dim_feat, 96)
   })
 
   test('errors in a discovered file name it', async () => {
     const dir = tempProject({'.motionrc.yaml': 'dim_feat: -3\n'})
-    await rejectsInput(loadConfig({cwd: dir}), /^\.motionrc\.yaml: dim_feat must be a positive integer \(got -3\)$/)
+    await rejectsInput(loadMotionConfig({cwd: dir}), /^\.motionrc\.yaml: dim_feat must be a positive integer \(got -3\)$/)
   })
 })
 
 describe('validation', () => {
   test('wrong type in a file names the key and the file', async () => {
     const dir = tempProject({'x.yaml': 'dim_feat: abc\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'x.yaml', search: false}), /^x\.yaml: dim_feat must be a positive integer \(got "abc"\)$/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'x.yaml', search: false}), /^x\.yaml: dim_feat must be a positive integer \(got "abc"\)$/)
   })
 
   test('wrong value from a flag names the flag', async () => {
-    await rejectsInput(loadConfig({overrides: {dim_feat: 'abc'}, search: false}), /^--dim-feat flag: dim_feat must be a positive integer \(got "abc"\)$/)
+    await rejectsInput(loadMotionConfig({overrides: {dim_feat: 'abc'}, search: false}), /^--dim-feat flag: dim_feat must be a positive integer \(got "abc"\)$/)
   })
 
   test('flag strings are coerced to the key type', async () => {
-    const {config} = await loadConfig({overrides: {dim_feat: '64', flip: 'false', stride_num: '3,3,3', mask_ratio: '0.1', partial_train: 'null'}, search: false})
+    const {config} = await loadMotionConfig({overrides: {dim_feat: '64', flip: 'false', stride_num: '3,3,3', mask_ratio: '0.1', partial_train: 'null'}, search: false})
     assert.equal(config.dim_feat, 64)
     assert.equal(config.flip, false)
     assert.deepEqual(config.stride_num, [3, 3, 3])
@@ -240,7 +241,7 @@ describe('validation', () => {
 
   test('file values are not coerced', async () => {
     const dir = tempProject({'x.yaml': 'flip: "true"\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'x.yaml', search: false}), /flip must be true or false \(got "true"\)/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'x.yaml', search: false}), /flip must be true or false \(got "true"\)/)
   })
 
   const cases: [string, RegExp][] = [
@@ -260,12 +261,12 @@ describe('validation', () => {
   for (const [line, message] of cases) {
     test(`rejects "${line}"`, async () => {
       const dir = tempProject({'bad.yaml': `${line}\n`})
-      await rejectsInput(loadConfig({cwd: dir, configFile: 'bad.yaml', search: false}), new RegExp(`^bad\\.yaml: ${message.source}`))
+      await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'bad.yaml', search: false}), new RegExp(`^bad\\.yaml: ${message.source}`))
     })
   }
 
   test('allowed strings match case-insensitively and are stored as spelled in the spec', async () => {
-    const {config} = await loadConfig({overrides: {engine: 'ONNX', loss_type: 'l1', backbone: 'DSTformer'}, search: false})
+    const {config} = await loadMotionConfig({overrides: {engine: 'ONNX', loss_type: 'l1', backbone: 'DSTformer'}, search: false})
     assert.equal(config.engine, 'onnx')
     assert.equal(config.loss_type, 'L1')
     assert.equal(config.backbone, 'dstformer')
@@ -274,30 +275,30 @@ describe('validation', () => {
   test('dim_feat must be divisible by num_heads; the message names both and their sources', async () => {
     const dir = tempProject({'x.yaml': 'dim_feat: 30\nnum_heads: 8\n'})
     await rejectsInput(
-      loadConfig({cwd: dir, configFile: 'x.yaml', search: false}),
+      loadMotionConfig({cwd: dir, configFile: 'x.yaml', search: false}),
       /^x\.yaml: dim_feat \(30, from x\.yaml\) must be divisible by num_heads \(8, from x\.yaml\)/,
     )
   })
 
   test('a width given alone is checked against the model default of num_heads', async () => {
-    await rejectsInput(loadConfig({overrides: {dim_feat: 36}, search: false}), /^--dim-feat flag: dim_feat \(36, from --dim-feat flag\) must be divisible by num_heads \(8, model default\)/)
-    await rejectsInput(loadConfig({overrides: {backbone: 'mixste', embed_dim_ratio: 30, num_heads: 4}, search: false}), /embed_dim_ratio \(30/)
+    await rejectsInput(loadMotionConfig({overrides: {dim_feat: 36}, search: false}), /^--dim-feat flag: dim_feat \(36, from --dim-feat flag\) must be divisible by num_heads \(8, model default\)/)
+    await rejectsInput(loadMotionConfig({overrides: {backbone: 'mixste', embed_dim_ratio: 30, num_heads: 4}, search: false}), /embed_dim_ratio \(30/)
   })
 
   test('clip_len beyond maxlen is refused for DSTformer', async () => {
-    await rejectsInput(loadConfig({overrides: {maxlen: 27, clip_len: 81}, search: false}), /clip_len \(81, from --clip-len flag\) must not exceed maxlen \(27/)
+    await rejectsInput(loadMotionConfig({overrides: {maxlen: 27, clip_len: 81}, search: false}), /clip_len \(81, from --clip-len flag\) must not exceed maxlen \(27/)
   })
 
   test('synonyms in one file must agree', async () => {
     const dir = tempProject({'x.yaml': 'num_classes: 5\naction_classes: 60\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'x.yaml', search: false}), /num_classes and action_classes mean the same thing/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'x.yaml', search: false}), /num_classes and action_classes mean the same thing/)
   })
 })
 
 describe('unknown keys', () => {
   test('are warned about with a suggestion and kept in config.extra', async () => {
     const dir = tempProject({'x.yaml': 'dim_fet: 64\nmy_note: hello\n'})
-    const {warnings, config, sources} = await loadConfig({cwd: dir, configFile: 'x.yaml', search: false})
+    const {warnings, config, sources} = await loadMotionConfig({cwd: dir, configFile: 'x.yaml', search: false})
     assert.equal(warnings.length, 2)
     assert.match(warnings[0], /^x\.yaml: unknown config key "dim_fet" \(did you mean "dim_feat"\?\)/)
     assert.match(warnings[1], /^x\.yaml: unknown config key "my_note"; kept in config\.extra/)
@@ -309,14 +310,14 @@ describe('unknown keys', () => {
   test('a __proto__ key is refused (docs/limits.md) and pollutes nothing', async () => {
     const dir = tempProject({'p.json': '{"__proto__": {"polluted": 1}}'})
     await assert.rejects(
-      loadConfig({cwd: dir, configFile: 'p.json', search: false}),
+      loadMotionConfig({cwd: dir, configFile: 'p.json', search: false}),
       (err: unknown) => isMotionError(err) && err.exitCode === 2 && /p\.json: refused config: the key '__proto__' is not allowed/.test(err.message),
     )
     assert.equal(({} as Record<string, unknown>).polluted, undefined)
   })
 
   test('from flags name the flag; kebab-case typos still get a suggestion', async () => {
-    const {warnings} = await loadConfig({overrides: {'lr-backbone': 0.1}, search: false})
+    const {warnings} = await loadMotionConfig({overrides: {'lr-backbone': 0.1}, search: false})
     assert.match(warnings[0], /^--lr-backbone flag: unknown config key "lr-backbone" \(did you mean "lr_backbone"\?\)/)
   })
 })
@@ -324,41 +325,41 @@ describe('unknown keys', () => {
 describe('file errors', () => {
   test('malformed YAML names the file and the line', async () => {
     const dir = tempProject({'broken.yaml': 'dim_feat: 32\ndepth: [1,\nmaxlen: 27\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'broken.yaml', search: false}), /^broken\.yaml: malformed YAML at line \d+, column \d+/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'broken.yaml', search: false}), /^broken\.yaml: malformed YAML at line \d+, column \d+/)
   })
 
   test('duplicate YAML keys are malformed', async () => {
     const dir = tempProject({'dup.yaml': 'depth: 2\ndepth: 3\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'dup.yaml', search: false}), /^dup\.yaml: malformed YAML at line 2/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'dup.yaml', search: false}), /^dup\.yaml: malformed YAML at line 2/)
   })
 
   test('malformed JSON (discovered) names the file and the line', async () => {
     const dir = tempProject({'motion.config.json': '{\n  "depth": 2,\n}\n'})
-    await rejectsInput(loadConfig({cwd: dir}), /^motion\.config\.json: malformed JSON at line 3/)
+    await rejectsInput(loadMotionConfig({cwd: dir}), /^motion\.config\.json: malformed JSON at line 3/)
   })
 
   test('a missing --config file', async () => {
     const dir = tempProject({})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'nope.yaml', search: false}), /^nope\.yaml: config file not found/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'nope.yaml', search: false}), /^nope\.yaml: config file not found/)
   })
 
   test('a YAML whose top level is not a mapping', async () => {
     const dir = tempProject({'list.yaml': '- dim_feat: 32\n', 'empty.yaml': '# nothing\n', 'scalar.yaml': 'hello\n'})
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'list.yaml', search: false}), /^list\.yaml: top level is a list; expected a mapping/)
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'empty.yaml', search: false}), /^empty\.yaml: is empty/)
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'scalar.yaml', search: false}), /^scalar\.yaml: top level is a string/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'list.yaml', search: false}), /^list\.yaml: top level is a list; expected a mapping/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'empty.yaml', search: false}), /^empty\.yaml: is empty/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'scalar.yaml', search: false}), /^scalar\.yaml: top level is a string/)
   })
 
   test('YAML 1.1 scalars as PyYAML reads them', async () => {
     const dir = tempProject({'old.yaml': 'flip: yes\nrootrel: Off\nfinetune: True\nlearning_rate: 1e-4\nmask_ratio: 0.\n'})
-    const {config} = await loadConfig({cwd: dir, configFile: 'old.yaml', search: false})
+    const {config} = await loadMotionConfig({cwd: dir, configFile: 'old.yaml', search: false})
     assert.deepEqual([config.flip, config.rootrel, config.finetune, config.learning_rate, config.mask_ratio], [true, false, true, 0.0001, 0])
   })
 
   test('a JS config that throws names the file', async () => {
     const dir = tempProject({'motion.config.mjs': 'throw new Error("boom")\n'})
-    await rejectsInput(loadConfig({cwd: dir}), /^motion\.config\.mjs: could not load the config: boom/)
-    await rejectsInput(loadConfig({cwd: dir, configFile: 'motion.config.mjs', search: false}), /^motion\.config\.mjs: could not load the config module: boom/)
+    await rejectsInput(loadMotionConfig({cwd: dir}), /^motion\.config\.mjs: could not load the config: boom/)
+    await rejectsInput(loadMotionConfig({cwd: dir, configFile: 'motion.config.mjs', search: false}), /^motion\.config\.mjs: could not load the config module: boom/)
   })
 
   test("MotionBERT's !include tag and YAML merge keys work", async () => {
@@ -366,7 +367,7 @@ describe('file errors', () => {
       'base.yaml': 'dim_feat: 64\nnum_heads: 8\n',
       'run.yaml': 'model: &m\n  depth: 3\nsizes: !include base.yaml\n<<: *m\n',
     })
-    const {config, warnings} = await loadConfig({cwd: dir, configFile: 'run.yaml', search: false})
+    const {config, warnings} = await loadMotionConfig({cwd: dir, configFile: 'run.yaml', search: false})
     assert.equal(config.depth, 3)
     assert.deepEqual(config.extra.sizes, {dim_feat: 64, num_heads: 8})
     assert.equal(warnings.length, 2, 'model and sizes are unknown keys')
@@ -418,7 +419,7 @@ describe('extraKeys from the registries', () => {
   })
 
   test('model keys keep registry defaults out of the config (the registry applies them itself)', async () => {
-    const {config} = await loadConfig({overrides: {backbone: 'mixste'}, extraKeys: registryKeys, search: false})
+    const {config} = await loadMotionConfig({overrides: {backbone: 'mixste'}, extraKeys: registryKeys, search: false})
     assert.equal(config.num_heads, undefined)
   })
 

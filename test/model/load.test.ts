@@ -10,7 +10,7 @@ import path from 'node:path'
 import {test} from 'node:test'
 import {writeSafetensors} from '../../src/formats/safetensors.js'
 import {BACKEND_FLAG_OPTIONS} from '../../src/cli/model-flags.js'
-import {loadConfig} from '../../src/config/load.js'
+import {loadMotionConfig} from '../../src/model/config-keys.js'
 import {ExitCode, isMotionError} from '../../src/core/errors.js'
 import {parseBackendChoice, parseEngineChoice} from '../../src/model/engine.js'
 import {explicitModelConfig, importModel, loadModel} from '../../src/model/load.js'
@@ -121,7 +121,7 @@ test('failures: missing path (exit 2), folder without config.json (exit 3), cont
 test('explicitModelConfig keeps what a file or flag set, never defaults', async () => {
   const file = path.join(tmp, 'cfg.yaml')
   writeFileSync(file, 'num_heads: 4\nmaxlen: 27\n')
-  const loaded = await loadConfig({configFile: file, search: false, overrides: {rootrel: true}})
+  const loaded = await loadMotionConfig({configFile: file, search: false, overrides: {rootrel: true}})
   const given = explicitModelConfig(loaded)
   assert.equal(given.num_heads, 4)
   assert.equal(given.maxlen, 27)

@@ -25,6 +25,7 @@ export interface ClipFileContents {
 }
 
 /** NPZ entry names tried in order for the 3D positions. */
+// eslint-disable-next-line no-restricted-syntax -- 'pose3d' is an array name in other tools' .npz files, not the task
 const NPZ_KEYS = ['positions', 'joints3d', 'joints_3d', 'pose3d', 'x3d', 'X3D', 'data_label', 'motion']
 
 export async function readClipFile(file: string, opts: {mmPerUnit?: number} = {}): Promise<ClipFileContents> {

@@ -3,7 +3,7 @@
  * config schema, config inference from weight shapes, the parameter list, official key map and
  * the forward pass written once against Ops<T>.
  */
-import type {ConfigKeySpec, RawConfig} from '../../config/types.js'
+import type {BackboneConfigRules, ConfigKeySpec, RawConfig} from '../../config/types.js'
 import type {BackboneLoss} from '../losses-literature.js'
 import type {Ops} from '../ops.js'
 import type {OutputUnits} from './units.js'
@@ -14,6 +14,10 @@ export type ConfigValue = number | boolean | string | readonly number[]
 export type EntryConfig = Record<string, ConfigValue>
 /** Parameter name → shape, names relative to the entry's prefix (`backbone.` / `head.`). */
 export type ParamShapes = ReadonlyMap<string, readonly number[]>
+
+/** The sizes `motion bench` times: a test-sized model, a light one and the published one. */
+export const SIZE_PRESETS = ['tiny', 'lite', 'full'] as const
+export type SizePreset = (typeof SIZE_PRESETS)[number]
 
 /** The outputs of a backbone; `representation` is what heads consume when present. */
 export type BackboneOutputs<T> = Record<string, T>
@@ -38,6 +42,19 @@ export interface BackboneEntry<C extends EntryConfig = EntryConfig> {
   readonly screenWindows?: ScreenWindows
   /** Its own training objective (MixSTE, Strided); absent: MotionBERT's combined pose loss. */
   readonly poseLoss?: BackboneLoss
+  /** Config keys of that objective (its weights, the official values as defaults; group loss). */
+  readonly lossKeys?: readonly ConfigKeySpec[]
+  /** What the config loader checks across this backbone's keys: clip_len's window, divisibility. */
+  readonly configRules?: BackboneConfigRules
+  /**
+   * The head its 3D poses come from: `none` when the backbone ends in its own output layers
+   * (`pose3d` among its outputs), else the pose head that reads its representation.
+   */
+  readonly poseHead: string
+  /** Model sizes `motion bench` times, in its own config keys (frames excluded). */
+  readonly benchSizes: Readonly<Record<SizePreset, Readonly<RawConfig>>>
+  /** The config keys that make it take benchmark clips of `frames` (window length, input channels). */
+  benchClip(frames: number): RawConfig
 
   /**
    * Resolve the config: values given in `partial` win, then what the weights' shapes say, then

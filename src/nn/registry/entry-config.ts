@@ -1,6 +1,7 @@
 /**
  * Resolving a registry entry's config from its ConfigKeySpecs: a value given in the config wins,
- * then a value read off the weights' shapes, then the spec's default. Given values are checked
+ * then a value read off the weights' shapes, then the spec's default (synonyms and unread keys,
+ * which the entry declares for the config loader, are skipped). Given values are checked
  * against the spec (type, allowed values, range) with a message that names the key.
  */
 import type {ConfigValue, EntryConfig} from './backbone.js'
@@ -15,6 +16,8 @@ export function resolveConfig<C extends EntryConfig>(
 ): C {
   const out: EntryConfig = {}
   for (const spec of specs) {
+    // Synonyms are resolved by the config loader; keys the entry accepts but does not read stay out.
+    if (spec.aliasOf !== undefined || spec.unread) continue
     const given = partial[spec.key]
     if (given !== undefined && given !== null) {
       out[spec.key] = checkValue(spec, given, owner)

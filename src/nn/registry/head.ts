@@ -22,8 +22,15 @@ export interface HeadContext<T> {
 export interface HeadEntry<C extends EntryConfig = EntryConfig> {
   readonly name: string
   readonly description: string
+  /** The task its models serve (a name of the task registry, src/heads/tasks.ts). */
+  readonly task: string
   readonly configKeys: readonly ConfigKeySpec[]
   readonly defaults: Readonly<C>
+  /**
+   * Its weights are initialised as the backbone's own (the official module's _init_weights covers
+   * them), not with PyTorch's nn.Linear default (src/model/init.ts).
+   */
+  readonly initByBackbone?: boolean
   /** Axis names of the model input, e.g. ['N', 'M', 'T', 'J', 'C'] for action; empty: the backbone's. */
   readonly inputLayout: readonly string[]
   /** Names of the tensors the head returns; empty: it passes the backbone's outputs through. */

@@ -17,7 +17,8 @@ import {liftWindowBatch} from '../../data/windowed.js'
 import {reportedUnits} from '../../model/units.js'
 import {liftingStrategy, predictSequenceStream} from '../../model/lifting.js'
 import {resolveDefaultModel} from '../../model/default-model.js'
-import {wildOptions} from '../../tasks/pose3d/predict.js'
+import {DEFAULT_TASK, getTask} from '../../heads/tasks.js'
+import {LIFT_OUTPUTS, wildOptions} from '../../tasks/pose3d/predict.js'
 import {inputChannels, modelMaxFrames} from '../../tasks/registry.js'
 import {type LiftWindow, type LiftWindows, StreamLifter, type StreamOutputFrame} from './lifter.js'
 import {parseFrameLine, StreamLineError, type StreamFrame, type StreamLayout} from './messages.js'
@@ -85,9 +86,10 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   const latency = options.latency ?? 0
   if (!Number.isInteger(latency) || latency < 0) throw inputError(`--latency must be a whole number of frames >= 0, got ${latency}`)
   if (options.pixel && !options.videoSize) throw inputError('--pixel needs the video size', {hint: 'add --video-size WIDTHxHEIGHT (e.g. 1920x1080)'})
-  const checkpoint = options.checkpoint ?? (await resolveDefaultModel('pose3d'))
+  // The lifting task's bundled model (the default task).
+  const checkpoint = options.checkpoint ?? (await resolveDefaultModel(DEFAULT_TASK))
   const loaded = await loadModel(checkpoint, {config: options.modelConfig})
-  if (loaded.task !== 'pose3d') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
+  if (getTask(loaded.task).output !== 'joints') throw modelError(`is a ${loaded.task} model; predict --stream lifts 2D to 3D and needs a pose3d model`, {file: checkpoint})
   const maxFrames = modelMaxFrames({loaded})
   // A window-normalised model (native config inference.inputNorm 'window') scales each window to
   // its own box. The stream's default window is DEFAULT_STREAM_WINDOW for it too, not the model's
@@ -111,7 +113,7 @@ export async function openStreamModel(options: StreamOptions): Promise<StreamMod
   // docs/benchmarks.md); --threads overrides.
   const engine = await createEngine(loaded.model, {...options.engine, threads: options.engine?.threads ?? STREAM_THREADS, file: '(stream)'})
   const runModel = async (batch: NDArray): Promise<NDArray> => {
-    const pose = (await engine.run(batch, {outputs: ['pose3d']})).pose3d
+    const pose = (await engine.run(batch, {outputs: LIFT_OUTPUTS})).pose3d
     if (!pose) throw modelError('the model returned no pose3d', {file: loaded.source.path})
     return pose
   }

@@ -35,11 +35,14 @@ export function wildOptions(ctx: Pick<TaskContext, 'options'>, clipLen: number, 
   }
 }
 
+/** The one model output lifting reads: the others are not copied out of the onnxruntime session. */
+export const LIFT_OUTPUTS: readonly string[] = ['pose3d']
+
 export async function predictPose3d(ctx: TaskContext, clipLen: number, noConf: boolean): Promise<TaskOutcome> {
   const {options: o, tracks, engine} = ctx
   const wild = wildOptions(ctx, clipLen, noConf)
   const runModel = async (batch: NDArray): Promise<NDArray> => {
-    const outputs = await engine.run(batch, {outputs: ['pose3d']})
+    const outputs = await engine.run(batch, {outputs: LIFT_OUTPUTS})
     const pose = outputs.pose3d
     if (!pose) throw modelError(`the model returned ${Object.keys(outputs).join(', ') || 'nothing'}, not pose3d`, {file: ctx.loaded.source.path})
     return pose

@@ -29,9 +29,8 @@ export const pose3dTraining: TrainTaskEntry = {
 
   async initialModel(settings) {
     if (settings.command === 'pretrain') {
-      // MixSTE / Strided end in their own output layers (head none).
-      const ownPoseOutput = getBackbone(String(settings.modelConfig.backbone ?? DEFAULT_BACKBONE)).outputs.includes('pose3d')
-      const raw: RawConfig = {...settings.modelConfig, head: ownPoseOutput ? 'none' : 'pose3d'}
+      // The head the backbone's poses come from (MixSTE / Strided end in their own output layers: head none).
+      const raw: RawConfig = {...settings.modelConfig, head: getBackbone(String(settings.modelConfig.backbone ?? DEFAULT_BACKBONE)).poseHead}
       return freshModel(raw, settings.seed)
     }
     const base = await finetuneBase(settings)

@@ -97,10 +97,10 @@ test('predict --all-people --render out.html: both people drawn in 3D and 2D, le
 test('predict --task mesh --render out.html draws the mesh surface', {skip}, async () => {
   const heads = path.join(tmp, 'heads4.yaml')
   writeFileSync(heads, 'num_heads: 4\n')
-  const {loadConfig} = await import('../../../src/config/load.js')
+  const {loadMotionConfig} = await import('../../../src/model/config-keys.js')
   const {explicitModelConfig} = await import('../../../src/model/load.js')
   const html = path.join(tmp, 'mesh.html')
-  const loaded = await loadConfig({configFile: heads})
+  const loaded = await loadMotionConfig({configFile: heads})
   await runPredict({input: twoPeople, task: 'mesh', checkpoint: path.join(meshTiny, 'checkpoint.bin'), modelConfig: explicitModelConfig(loaded), clipLen: 27, out: path.join(tmp, 'mesh.npz'), render: html})
   const {page, errors} = await open(html)
   const c = await colours(await page.locator('#view3d').screenshot())

@@ -9,7 +9,7 @@ import {mkdirSync} from 'node:fs'
 import path from 'node:path'
 import {test} from 'node:test'
 
-import {loadConfig} from '../../../src/config/load.js'
+import {loadMotionConfig} from '../../../src/model/config-keys.js'
 import {isMotionError} from '../../../src/core/errors.js'
 import {writeNpz} from '../../../src/formats/npy.js'
 import {loadBodyModel} from '../../../src/tasks/mesh/body-model.js'
@@ -31,14 +31,14 @@ import {tmpDirForTests} from '../../helpers/tmp.js'
 const tmp = tmpDirForTests('motion-mesh-ft-')
 
 test('a loaded config without mesh lambdas gives the official mesh objective (MB_ft_pw3d.yaml), pose weights stay 0', async () => {
-  const {config} = await loadConfig({search: false})
+  const {config} = await loadMotionConfig({search: false})
   assert.equal(config.lambda_pose, undefined)
   assert.equal(config.lambda_norm, undefined)
   assert.equal(config.lambda_3d_velocity, 0)
   assert.deepEqual(meshLossConfig(config as unknown as Record<string, unknown>), DEFAULT_MESH_LOSS)
   assert.equal(DEFAULT_MESH_LOSS.lambda_norm, 20)
   assert.equal(DEFAULT_MESH_LOSS.loss_type, 'L1')
-  const set = await loadConfig({search: false, overrides: {lambda_pose: 5, loss_type: 'MSE'}})
+  const set = await loadMotionConfig({search: false, overrides: {lambda_pose: 5, loss_type: 'MSE'}})
   assert.deepEqual(meshLossConfig(set.config as unknown as Record<string, unknown>), {...DEFAULT_MESH_LOSS, lambda_pose: 5, loss_type: 'MSE'})
 })
 
