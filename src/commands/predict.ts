@@ -173,7 +173,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       result.units === 'pixels'
         ? 'pixels (x, y aligned with the video; z in the same scale)'
         : result.units === 'mm'
-          ? `mm (the ${result.model.backbone} model's ${result.model.outputUnits === 'metres' ? 'metres x 1000' : 'millimetres'}; 2D normalised by --video-size as its official code does)`
+          ? `mm (the ${result.model.backbone} model's ${result.model.outputUnits === 'metres' ? 'metres x 1000' : 'millimetres'}; ${screen ? '2D normalised by --video-size as its official code does' : "each window's 2D scaled to its own box"})`
           : screen
             ? `normalised image units, as the ${result.model.backbone} model was trained here (x, y as the 2D input normalised by the video width: x / w * 2 - 1; z on the same scale)`
             : 'normalised [-1, 1] (the 2D track scaled to its box)'

@@ -100,6 +100,16 @@ describe('motion predict with the bundled pose3d model', {concurrency: 2}, () =>
   })
 })
 
+describe('motion predict reports how the bundled model saw the 2D', () => {
+  test("the report names the per-window box normalisation, not the video size of the official models", async () => {
+    const r = await runCli(['predict', example, '--out', path.join(tmp, 'walking-report.json')], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const report = r.stdout + r.stderr
+    assert.match(report, /units mm \(the \S+ model's metres x 1000; each window's 2D scaled to its own box\)/)
+    assert.doesNotMatch(report, /--video-size/)
+  })
+})
+
 describe('motion predict --task action with the bundled action model', {concurrency: 2}, () => {
   test('prints the label and every class score', async () => {
     const r = await runCli(['predict', example, '--task', 'action', '--out', path.join(tmp, 'walking-action.json')], {env})
