@@ -52,10 +52,11 @@ export const actionTraining: TrainTaskEntry = {
       ...(config.temporal_segments !== undefined ? {temporal_segments: config.temporal_segments} : {}),
       ...(config.motion_energy !== undefined ? {motion_energy: config.motion_energy} : {}),
     }
-    const segments = Number(config.temporal_segments ?? 1)
+    const model = base.head.name === 'action' && base.config.headConfig.action_classes === classes.length ? base : withFreshHead(base, headConfig, settings.seed)
+    // The head's own check would only fire at the first step, after the feature cache is built.
+    const segments = Number(model.config.headConfig.temporal_segments ?? 1)
     if (Number(config.clip_len) % segments !== 0) throw inputError(`temporal_segments ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: 'choose a clip_len that is a multiple of temporal_segments'})
-    if (base.head.name === 'action' && base.config.headConfig.action_classes === classes.length) return base
-    return withFreshHead(base, headConfig, settings.seed)
+    return model
   },
 
   async trainData(ctx) {
