@@ -19,6 +19,7 @@ import {DETECTORS, type DetectorName} from './detector-models.js'
 
 export type WorkerRequest =
   | {type: 'warm'; width: number; height: number}
+  | {type: 'reset'}
   | {type: 'frame'; index: number; rgb: ArrayBuffer; width: number; height: number; scale: number; scaleY: number}
 
 export type WorkerReply =
@@ -35,6 +36,12 @@ export interface DetectorPool {
   warmUp(width: number, height: number): void
   /** Detections of one frame. Call in frame order; the frame's pixels are handed over (detached). */
   detect(frame: DecodedFrame): Promise<PoseDetection[]>
+  /** True when no frame is in flight and no worker has failed: the pool can take another video. */
+  readonly idle: boolean
+  /** Forgets what the detectors carried from frame to frame (lightning's crop), for a new video. */
+  reset(): void
+  /** Whether the workers keep the process alive (an idle pool kept for later must not). */
+  keepAlive(on: boolean): void
   close(): Promise<void>
 }
 
@@ -121,6 +128,18 @@ export function startDetectorPool(name: DetectorName, size: number): DetectorPoo
     warmUp(width, height) {
       for (const w of workers) w.postMessage({type: 'warm', width, height} satisfies WorkerRequest)
     },
+    get idle() {
+      return !broken && !closed && pending.size === 0
+    },
+    reset() {
+      for (const w of workers) w.postMessage({type: 'reset'} satisfies WorkerRequest)
+    },
+    keepAlive(on) {
+      for (const w of workers) {
+        if (on) w.ref()
+        else w.unref()
+      }
+    },
     detect(frame) {
       if (broken) return Promise.reject(broken)
       if (closed) return Promise.reject(new Error('the detector pool is closed'))
@@ -146,6 +165,47 @@ export function startDetectorPool(name: DetectorName, size: number): DetectorPoo
       await Promise.all(workers.map((w) => w.terminate()))
     },
   }
+}
+
+/**
+ * Pools kept between videos in this process, by detector and size. Starting a worker (tfjs, its
+ * wasm instance, the detector's weights) costs about 1.2 s of CPU, so a program that reads several
+ * videos (the library, a test suite) starts each kind of pool once. A kept pool does not keep the
+ * process alive.
+ */
+const idlePools = new Map<string, DetectorPool>()
+
+/** An idle pool of this detector and size when one is kept, else a new one. */
+export function borrowDetectorPool(name: DetectorName, size: number): {pool: DetectorPool; reused: boolean} {
+  const key = `${name}/${size}`
+  const kept = idlePools.get(key)
+  idlePools.delete(key)
+  if (kept?.idle) {
+    kept.keepAlive(true)
+    return {pool: kept, reused: true}
+  }
+  void kept?.close()
+  return {pool: startDetectorPool(name, size), reused: false}
+}
+
+/**
+ * Gives a borrowed pool back: kept for the next video when it is idle (its detectors reset, its
+ * workers no longer holding the process open), closed when frames are still in flight (an
+ * interrupted video) or a worker failed.
+ */
+export async function returnDetectorPool(name: DetectorName, pool: DetectorPool): Promise<void> {
+  const key = `${name}/${pool.size}`
+  if (!pool.idle || idlePools.has(key)) return pool.close()
+  pool.reset()
+  pool.keepAlive(false)
+  idlePools.set(key, pool)
+}
+
+/** Closes every kept pool (for a program that wants its threads gone before it exits). */
+export async function closeIdleDetectorPools(): Promise<void> {
+  const pools = [...idlePools.values()]
+  idlePools.clear()
+  await Promise.all(pools.map((p) => p.close()))
 }
 
 /** An error from a worker, a MotionError again when it was one (its exit code and hint kept). */

@@ -8,7 +8,7 @@ import {dataQualityError, inputError, MotionError} from '../../core/errors.js'
 import {selectBackend} from '../../nn/tfjs/backend.js'
 import {toAlphaPose, type AlphaPoseRecord, type TrackedDetection} from './alphapose.js'
 import {createDetector, MIN_KEYPOINT_SCORE, type DecodedFrame, type PoseDetection} from './detect.js'
-import {defaultDetectorWorkers, startDetectorPool, type DetectorPool} from './detect-pool.js'
+import {borrowDetectorPool, defaultDetectorWorkers, returnDetectorPool, type DetectorPool} from './detect-pool.js'
 import {DETECTORS, type DetectorName} from './detector-models.js'
 import {geometry, openSource, type FrameSource} from './source.js'
 import {PoseTracker} from './track.js'
@@ -55,8 +55,8 @@ export interface VideoStageTimes {
 
 export interface VideoDetections {
   source: {kind: FrameSource['kind']; file: string; width: number; height: number; fps: number; frames: number; ffmpeg: string | null}
-  /** workers: detector worker threads (0: detected in the main thread). */
-  detector: {name: DetectorName; description: string; inputSize: number; decodeSize: number; workers: number}
+  /** workers: detector worker threads (0: detected in the main thread); reusedWorkers: they were already running, left by an earlier video in this process. */
+  detector: {name: DetectorName; description: string; inputSize: number; decodeSize: number; workers: number; reusedWorkers: boolean}
   /** AlphaPose results, frame by frame (what --save-2d writes). */
   records: AlphaPoseRecord[]
   /** Person ids kept, and short-lived tracks dropped as noise. */
@@ -88,12 +88,14 @@ export async function detectVideo(o: VideoDetectOptions): Promise<VideoDetection
   const decodeSize = spec.kind === 'multi' ? (o.inputSize ?? spec.decodeSize) : spec.decodeSize
   const workers = o.workers ?? defaultDetectorWorkers(name)
   if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`detector workers must be a whole number >= 0, got ${workers}`)
-  // the workers start (import tfjs, load the detector) while ffmpeg probes the video
-  const pool = workers > 0 ? startDetectorPool(name, spec.kind === 'single' ? 1 : workers) : undefined
+  // the workers start (import tfjs, load the detector) while ffmpeg probes the video, unless an
+  // earlier video in this process left its pool idle
+  const borrowed = workers > 0 ? borrowDetectorPool(name, spec.kind === 'single' ? 1 : workers) : undefined
   try {
-    return await detectFrames(o, name, decodeSize, pool)
+    const found = await detectFrames(o, name, decodeSize, borrowed?.pool)
+    return {...found, detector: {...found.detector, reusedWorkers: borrowed?.reused ?? false}}
   } finally {
-    await pool?.close()
+    if (borrowed) await returnDetectorPool(name, borrowed.pool)
   }
 }
 
@@ -162,7 +164,7 @@ async function detectFrames(o: VideoDetectOptions, name: DetectorName, decodeSiz
   times.track_ms += performance.now() - t
   return {
     source: {kind: source.kind, file: o.input, width: source.width, height: source.height, fps: source.fps, frames: frame, ffmpeg: source.ffmpeg ?? null},
-    detector: {name, description: spec.description, inputSize: spec.kind === 'multi' ? decodeSize : spec.inputSize, decodeSize, workers: pool?.size ?? 0},
+    detector: {name, description: spec.description, inputSize: spec.kind === 'multi' ? decodeSize : spec.inputSize, decodeSize, workers: pool?.size ?? 0, reusedWorkers: false},
     records: toAlphaPose(kept),
     people: new Set(kept.map((d) => d.id)).size,
     droppedTracks: dropped,

@@ -34,6 +34,10 @@ port.on('message', (msg: WorkerRequest) => {
       await d.warmUp(msg.width, msg.height)
       return
     }
+    if (msg.type === 'reset') {
+      d.reset()
+      return
+    }
     const frame: DecodedFrame = {rgb: new Uint8Array(msg.rgb), width: msg.width, height: msg.height, scale: msg.scale, scaleY: msg.scaleY}
     try {
       const people = await d.detect(frame)

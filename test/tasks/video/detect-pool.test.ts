@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {createDetector, type DecodedFrame, type PoseDetection} from '../../../src/tasks/video/detect.js'
-import {defaultDetectorWorkers, startDetectorPool} from '../../../src/tasks/video/detect-pool.js'
+import {borrowDetectorPool, closeIdleDetectorPools, defaultDetectorWorkers, returnDetectorPool, startDetectorPool} from '../../../src/tasks/video/detect-pool.js'
 import {detectVideo} from '../../../src/tasks/video/detect-video.js'
 import {openSource} from '../../../src/tasks/video/source.js'
 import {HANDSHAKE} from '../../helpers/video.js'
@@ -73,5 +73,31 @@ test('lightning takes exactly one worker; a bad frame rejects only itself; close
     assert.match(await pending, /answered|stopped/)
   } finally {
     await pool.close()
+  }
+})
+
+test('a second video in this process reuses the idle workers, with lightning\'s crop started afresh; a pool with a frame in flight is closed, not kept', async () => {
+  try {
+    const first = await detectVideo({input: HANDSHAKE, detector: 'lightning', maxFrames: FRAMES})
+    const second = await detectVideo({input: HANDSHAKE, detector: 'lightning', maxFrames: FRAMES})
+    assert.equal(second.detector.reusedWorkers, true)
+    // the crop of the first video's last frame must not carry over to the second video's first
+    assert.deepEqual(second.records, first.records)
+
+    const {pool, reused} = borrowDetectorPool('lightning', 1)
+    assert.equal(reused, true, 'the pool the second video left')
+    const [frame] = await decoded(512, 1)
+    const inFlight = pool.detect(frame!).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    )
+    assert.equal(pool.idle, false)
+    await returnDetectorPool('lightning', pool)
+    assert.match(await inFlight, /stopped|answered/)
+    const next = borrowDetectorPool('lightning', 1)
+    await next.pool.close()
+    assert.equal(next.reused, false, 'an interrupted pool is not handed out again')
+  } finally {
+    await closeIdleDetectorPools()
   }
 })
