@@ -2,7 +2,9 @@
  * A real browser for page tests: Debian's chromium (installed by .ci/run) driven by playwright-core,
  * WebGL2 through SwiftShader. MOTION_CHROMIUM names another binary.
  */
-import {existsSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import os from 'node:os'
 import type {Browser} from 'playwright-core'
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium']
@@ -18,5 +20,24 @@ export const NO_CHROMIUM = 'no chromium binary on this machine (install Debian c
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
   const {chromium} = await import('playwright-core')
-  return chromium.launch({executablePath, args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist']})
+  return onEveryCpu(() => chromium.launch({executablePath, args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist']}))
+}
+
+/**
+ * Runs `start` with this thread allowed on every CPU, then puts its CPUs back. A test shard keeps
+ * to one CPU (test/harness/shard.ts) and a child inherits the CPUs of the thread that starts it:
+ * chromium's browser, GPU (SwiftShader) and page processes, squeezed onto one CPU, spent a third
+ * of their time waiting on each other.
+ */
+async function onEveryCpu<T>(start: () => Promise<T>): Promise<T> {
+  const mine = process.platform === 'linux' ? /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] : undefined
+  const all = `0-${os.cpus().length - 1}`
+  if (!mine || mine === all) return start()
+  const setCpus = (list: string): unknown => spawnSync('taskset', ['-p', '-c', list, String(process.pid)], {stdio: 'ignore'})
+  setCpus(all)
+  try {
+    return await start()
+  } finally {
+    setCpus(mine)
+  }
 }

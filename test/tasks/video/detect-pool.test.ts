@@ -30,14 +30,15 @@ test('a pool of two multipose workers answers in frame order with exactly the in
   const inThread = await createDetector('multipose')
   const expected: unknown[] = []
   for (const f of frames) expected.push(plain(await inThread.detect(copy(f))))
-  const pool = startDetectorPool('multipose', 2)
+  // borrowed, so that the next test's detectVideo (two workers on an idle machine) reuses it
+  const {pool} = borrowDetectorPool('multipose', 2)
   try {
     // all frames submitted at once: frame k goes to worker k mod 2, the answers still come in order
     const answers = await Promise.all(frames.map((f) => pool.detect(copy(f))))
     assert.deepEqual(answers.map(plain), expected)
     assert.ok(answers.every((a) => a.length === 2), 'two people in every frame')
   } finally {
-    await pool.close()
+    await returnDetectorPool('multipose', pool)
   }
 })
 

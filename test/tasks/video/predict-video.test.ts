@@ -71,22 +71,6 @@ test('a folder of images is a video: both people lifted, and --render .gif draws
   assert.deepEqual(readdirSync(dir).sort(), ['pose.gif', 'pose.person-1.json', 'pose.person-2.json'])
 })
 
-test('Ctrl-C while detecting, or once lifting is done: exit 130 and no file', async () => {
-  for (const when of ['detect', 'lift'] as const) {
-    const dir = freshDir(`interrupt-${when}`)
-    const abort = new AbortController()
-    const options: PredictOptions = {input: HANDSHAKE, out: path.join(dir, 'x.npy'), video: {maxFrames: 6, save2d: path.join(dir, 'x.2d.json')}, signal: abort.signal}
-    await assert.rejects(
-      runPredict(options, {
-        onVideoFrame: (p) => when === 'detect' && p.done === 2 && abort.abort(),
-        onPrediction: () => when === 'lift' && abort.abort(),
-      }),
-      (err) => isMotionError(err) && err.exitCode === 130,
-    )
-    assert.deepEqual(readdirSync(dir), [], `nothing written (${when})`)
-  }
-})
-
 test('the default output of a video is NAME.3d.json', () => {
   assert.equal(defaultOutput('clips/handshake.mp4', '/out'), path.join('/out', 'handshake.3d.json'))
   assert.equal(defaultOutput('frames', '/out'), path.join('/out', 'frames.3d.json'))
@@ -122,4 +106,23 @@ test('bad input: ffmpeg missing (exit 2), before anything is decoded', async () 
 test('bad input: a video --render must be .mp4, .gif or .webp; checked before decoding', async () => {
   const dir = freshDir('bad-render')
   await assertFailsWritingNothing({input: HANDSHAKE, out: path.join(dir, 'x.json'), render: path.join(dir, 'x.png')}, 2, /a video renders to \.mp4, \.gif, \.webp/)
+})
+
+// Last in the file, since an interrupted detection closes the detector workers the other tests share.
+test('Ctrl-C while detecting, or once lifting is done: exit 130 and no file', async () => {
+  // lifting first: an interrupted detection closes the detector workers, an interrupted lift
+  // leaves them idle for the next video (detect-pool.ts), so this order starts them once
+  for (const when of ['lift', 'detect'] as const) {
+    const dir = freshDir(`interrupt-${when}`)
+    const abort = new AbortController()
+    const options: PredictOptions = {input: HANDSHAKE, out: path.join(dir, 'x.npy'), video: {maxFrames: 6, save2d: path.join(dir, 'x.2d.json')}, signal: abort.signal}
+    await assert.rejects(
+      runPredict(options, {
+        onVideoFrame: (p) => when === 'detect' && p.done === 2 && abort.abort(),
+        onPrediction: () => when === 'lift' && abort.abort(),
+      }),
+      (err) => isMotionError(err) && err.exitCode === 130,
+    )
+    assert.deepEqual(readdirSync(dir), [], `nothing written (${when})`)
+  }
 })
