@@ -3,18 +3,18 @@
  * summary), in a few shard processes instead of one process per file.
  *
  * Each process pays for node, oclif, tfjs and onnxruntime before its first test; with ~100 files
- * that start-up was a large part of the suite. The files are dealt into shards by their measured
- * time (test/harness/weights.json, longest first onto the least loaded shard), each shard entry
- * (dist/test-shards/shard-K.js) runs its files one after the other (test/harness/shard.ts), and
- * `node --test` runs the shards `--test-concurrency` at a time, the heaviest first. Every test file
- * found is run: a file missing from weights.json gets the median weight.
+ * that start-up was a large part of the suite. There is one shard process per concurrent slot
+ * (dist/test-shards/shard-K.js), and the shards share one list of the files, longest first by their
+ * measured time (test/harness/weights.json): each shard takes the next file no other shard has
+ * taken and runs it (test/harness/shard.ts), so the shards end within about one short file of each
+ * other whatever a file's time is on the day. Every test file found is run: a file missing from
+ * weights.json gets the median weight.
  *
  *   node dist/test/harness/run.js [--shards N] [--concurrency C] [--per-file] [--update-weights] [node --test flags...]
  *
  * --per-file runs the files one process each, as before (to tell a shard's shared state from a bug);
  * --update-weights writes the per-file wall times of this run (seconds) to test/harness/weights.json;
- * only their ratios matter, so measure on an idle machine (the committed ones are CPU seconds
- * measured per file).
+ * only their order matters, so measure on an idle machine.
  * MOTION_TEST_SHARDS and MOTION_TEST_CONCURRENCY set the defaults.
  */
 import {spawn} from 'node:child_process'
@@ -52,7 +52,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--update-weights') opts.updateWeights = true
     else opts.passThrough.push(arg)
   }
-  // Two shards per concurrent slot: the runner can even out what the weights got wrong.
+  // Two shards per concurrent slot: a process that has run half the suite runs the rest slower
+  // (measured: 2 shards took 156-190 s of CPU where 4 took 132-150 s).
   if (!opts.shards) opts.shards = 2 * opts.concurrency
   return opts
 }
@@ -72,28 +73,30 @@ function readWeights(): Record<string, number> {
   return existsSync(weightsFile) ? (JSON.parse(readFileSync(weightsFile, 'utf8')) as Record<string, number>) : {}
 }
 
-/** Longest first, each onto the shard with the least weight so far. */
-function planShards(files: string[], weights: Record<string, number>, count: number): {files: string[]; weight: number}[] {
+/** Longest first (the last files to be taken are the short ones, so the shards end together). */
+function longestFirst(files: string[], weights: Record<string, number>): {file: string; weight: number}[] {
   const known = files.map((f) => weights[f]).filter((w): w is number => typeof w === 'number').sort((a, b) => a - b)
   const fallback = known.length ? known[Math.floor(known.length / 2)]! : 1
-  const weighed = files.map((f) => ({file: f, weight: weights[f] ?? fallback})).sort((a, b) => b.weight - a.weight || a.file.localeCompare(b.file))
-  const shards = Array.from({length: Math.max(1, Math.min(count, files.length))}, () => ({files: [] as string[], weight: 0}))
-  for (const {file, weight} of weighed) {
-    const lightest = shards.reduce((a, b) => (b.weight < a.weight ? b : a))
-    lightest.files.push(file)
-    lightest.weight += weight
-  }
-  for (const s of shards) s.files.sort()
-  return shards.sort((a, b) => b.weight - a.weight)
+  return files.map((f) => ({file: f, weight: weights[f] ?? fallback})).sort((a, b) => b.weight - a.weight || a.file.localeCompare(b.file))
 }
 
-function writeShards(plan: {files: string[]}[]): string[] {
+/**
+ * `count` shard entries over one shared, ordered list: each file goes to the first shard free to
+ * take it. node --test starts `concurrency` of them at once; each of the earlier shards stops at its
+ * share of the total weight, and the last `concurrency` shards share out whatever is left, so
+ * they end together.
+ */
+function writeShards(files: {file: string; weight: number}[], count: number, concurrency: number): string[] {
   rmSync(shardDir, {recursive: true, force: true})
   mkdirSync(shardDir, {recursive: true})
-  return plan.map((shard, i) => {
+  const n = Math.max(1, Math.min(count, files.length))
+  const list = files.map((f) => path.posix.join('..', 'test', f.file))
+  const weights = files.map((f) => f.weight)
+  const share = weights.reduce((a, b) => a + b, 0) / n
+  return Array.from({length: n}, (_, i) => {
     const entry = path.join(shardDir, `shard-${i + 1}.js`)
-    const files = shard.files.map((f) => path.posix.join('..', 'test', f))
-    writeFileSync(entry, `import {runFiles} from '../test/harness/shard.js'\n\nawait runFiles(import.meta.url, ${JSON.stringify(files, null, 1)})\n`)
+    const opts = {claims: 'claims', weights, ...(i < n - concurrency ? {quota: share} : {})}
+    writeFileSync(entry, `import {runFiles} from '../test/harness/shard.js'\n\nawait runFiles(import.meta.url, ${JSON.stringify(list, null, 1)}, ${JSON.stringify(opts)})\n`)
     return entry
   })
 }
@@ -123,8 +126,7 @@ async function main(): Promise<number> {
   const files = testFiles()
   const common = ['--test', `--test-concurrency=${opts.concurrency}`, '--test-reporter=spec', ...opts.passThrough]
   if (opts.perFile) return runNodeTest([...common, ...files.map((f) => path.join(distTest, f))])
-  const plan = planShards(files, readWeights(), opts.shards)
-  const entries = writeShards(plan)
+  const entries = writeShards(longestFirst(files, readWeights()), opts.shards, opts.concurrency)
   const code = await runNodeTest([...common, ...entries])
   if (opts.updateWeights) {
     const measured = measuredWeights(entries)

@@ -111,12 +111,24 @@ export interface FileTiming {
 /**
  * Imports `files` (paths relative to the shard entry `entryUrl`) one at a time and waits for each
  * file's tests. Writes the per-file timings beside the entry (`<entry>.timings.json`).
+ *
+ * With `claims` (a folder beside the entry), the shards share one list and take its files in
+ * order: a shard runs a file only when it is the first to create `claims/<file>` (mkdir is atomic),
+ * so each file runs once, and a shard that finishes early takes the next file instead of waiting
+ * for a plan that guessed its files' times wrong. With `quota`, a shard stops taking files once the
+ * `weights` of those it took reach it, and leaves the rest to the shards that start after it.
  */
-export async function runFiles(entryUrl: string, files: string[]): Promise<void> {
+export async function runFiles(entryUrl: string, files: string[], opts: {claims?: string; weights?: number[]; quota?: number} = {}): Promise<void> {
   const entry = fileURLToPath(entryUrl)
   pinToOneCpu(path.dirname(entry))
+  const claims = opts.claims === undefined ? undefined : path.resolve(path.dirname(entry), opts.claims)
+  if (claims) mkdirSync(claims, {recursive: true})
   const timings: FileTiming[] = []
-  for (const rel of files) {
+  let taken = 0
+  for (const [i, rel] of files.entries()) {
+    if (opts.quota !== undefined && taken >= opts.quota) break
+    if (claims && !claim(claims, rel)) continue
+    taken += opts.weights?.[i] ?? 0
     const file = path.resolve(path.dirname(entry), rel)
     const env = {...process.env}
     const cwd = process.cwd()
@@ -147,6 +159,17 @@ export async function runFiles(entryUrl: string, files: string[]): Promise<void>
     await restoreBackend()
   }
   writeFileSync(`${entry}.timings.json`, `${JSON.stringify(timings, null, 1)}\n`)
+}
+
+/** True for the one shard that creates the file's claim. */
+function claim(dir: string, rel: string): boolean {
+  try {
+    mkdirSync(path.join(dir, rel.replace(/[/\\.]+/g, '_')))
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  }
 }
 
 function restoreEnv(saved: NodeJS.ProcessEnv): void {
