@@ -14,7 +14,7 @@ export type {Graph, IRNode, Initializer, ValueInfo, IRDim} from './ir.js'
 export type {InputSpec, Value} from './recorder.js'
 export {OnnxRecorder} from './recorder.js'
 export {lowerGraph, toOnnxBytes, DEFAULT_OPSET, type LowerOptions} from './lower.js'
-export {createOnnxRunner, loadOnnxRuntime, onnxRuntimeAvailable, type OnnxRunner, type OnnxRunnerOptions} from './session.js'
+export {createOnnxRunner, loadOnnxRuntime, onnxRuntimeAvailable, onnxSessionCounts, releaseIdleSessions, type OnnxRunner, type OnnxRunnerOptions} from './session.js'
 export {optimiseGraph} from './optimise.js'
 
 export {recordGraph, readOnnxMetadata, type RecordSpec, type BuildFn} from './record.js'

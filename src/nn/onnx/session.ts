@@ -3,6 +3,7 @@
  * on the first session, so CLI start-up never pays for it; when it cannot load, a modelError
  * tells the caller to fall back to the tfjs executor.
  */
+import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import type {InferenceSession, Tensor} from 'onnxruntime-node'
@@ -35,7 +36,10 @@ export interface OnnxRunner {
    * when it names none of them): an output nobody reads is not copied out of onnxruntime.
    */
   run(inputs: Readonly<Record<string, NDArray>>, outputs?: readonly string[]): Promise<Record<string, NDArray>>
-  /** Release the session (shared sessions are released when their last runner is disposed). */
+  /**
+   * Done with the session: it is released once no runner uses it and it is no longer among the
+   * few most recently used (see releaseIdleSessions).
+   */
   dispose(): Promise<void>
 }
 
@@ -68,8 +72,39 @@ interface CachedSession {
   users: number
 }
 
-/** Sessions keyed by the graph object (or bytes) and thread count. */
-const sessionCache = new WeakMap<object, Map<string, CachedSession>>()
+/**
+ * Sessions by what they run: the ONNX bytes' digest and the session options. A graph recorded
+ * again from the same model (a second predict in the same process) gives the same bytes, so it
+ * gets the same session instead of paying onnxruntime's graph optimisation again (30-200 ms for
+ * the bundled models). A session nobody uses is kept while it is one of the MAX_IDLE_SESSIONS
+ * most recently released, then released.
+ */
+const sessions = new Map<string, CachedSession>()
+/** Idle session keys, least recently released first. */
+const idle: string[] = []
+const MAX_IDLE_SESSIONS = 3
+/** The key each graph object (or bytes) gave, so a graph is not encoded again to find its session. */
+const keysBySource = new WeakMap<object, Map<string, string>>()
+let privateSessions = 0
+
+/** Releases the sessions no runner uses (they are otherwise kept for reuse, see `sessions`). */
+export async function releaseIdleSessions(): Promise<void> {
+  const keys = idle.splice(0)
+  await Promise.all(keys.map((k) => releaseSession(k)))
+}
+
+/** Sessions held: `live` in use by a runner, `idle` kept for reuse. */
+export function onnxSessionCounts(): {live: number; idle: number} {
+  return {live: sessions.size - idle.length, idle: idle.length}
+}
+
+async function releaseSession(key: string): Promise<void> {
+  const entry = sessions.get(key)
+  if (!entry || entry.users > 0) return
+  sessions.delete(key)
+  const session = await entry.session.catch(() => undefined)
+  await session?.release()
+}
 
 let physicalCores: number | undefined
 
@@ -104,15 +139,20 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
   const ort = await loadOnnxRuntime()
   const threads = opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : defaultOnnxThreads()
   const fuse = opts.fuse ?? true
-  const key = `${threads}:${fuse}:${opts.optimizedModelPath ?? ''}`
-  let perSource = sessionCache.get(source)
-  if (!perSource) {
-    perSource = new Map()
-    sessionCache.set(source, perSource)
+  const optionsKey = `${threads}:${fuse}`
+  let known = keysBySource.get(source)
+  if (!known) keysBySource.set(source, (known = new Map()))
+  let key = known.get(optionsKey)
+  let bytes: Uint8Array | undefined
+  if (key === undefined || !sessions.has(key)) {
+    bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
+    key = `${createHash('sha256').update(bytes).digest('hex')}:${optionsKey}`
+    known.set(optionsKey, key)
   }
-  let cached = perSource.get(key)
+  // Writing the optimised graph is a side effect of creating a session: never a shared one.
+  if (opts.optimizedModelPath) key = `${key}:${opts.optimizedModelPath}:${++privateSessions}`
+  let cached = sessions.get(key)
   if (!cached) {
-    const bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
     const options: InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
@@ -120,17 +160,27 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
       executionMode: 'sequential',
       ...(opts.optimizedModelPath ? {optimizedModelFilePath: opts.optimizedModelPath} : {}),
     }
-    const session = ort.InferenceSession.create(bytes, options).catch((err: unknown) => {
-      perSource.delete(key)
+    const sessionKey = key
+    const session = ort.InferenceSession.create(bytes!, options).catch((err: unknown) => {
+      sessions.delete(sessionKey)
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
       throw modelError(`onnxruntime could not load the model graph: ${reason}`, {hint: 'this is a bug in the ONNX export; try --engine tfjs'})
     })
     cached = {session, users: 0}
-    perSource.set(key, cached)
+    sessions.set(key, cached)
   }
+  const idleAt = idle.indexOf(key)
+  if (idleAt >= 0) idle.splice(idleAt, 1)
   cached.users++
   const entry = cached
-  const session = await entry.session
+  const entryKey = key
+  let session: InferenceSession
+  try {
+    session = await entry.session
+  } catch (err) {
+    entry.users--
+    throw err
+  }
   let disposed = false
 
   return {
@@ -164,11 +214,10 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
       if (disposed) return
       disposed = true
       entry.users--
-      if (entry.users === 0) {
-        const perSourceNow = sessionCache.get(source)
-        if (perSourceNow?.get(key) === entry) perSourceNow.delete(key)
-        await session.release()
-      }
+      if (entry.users > 0 || sessions.get(entryKey) !== entry) return
+      if (opts.optimizedModelPath) return releaseSession(entryKey)
+      idle.push(entryKey)
+      if (idle.length > MAX_IDLE_SESSIONS) await releaseSession(idle.shift()!)
     },
   }
 }

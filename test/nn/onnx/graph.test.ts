@@ -7,7 +7,7 @@ import {describe, test} from 'node:test'
 import type {NDArray} from '../../../src/core/ndarray.js'
 import {isMotionError} from '../../../src/core/errors.js'
 import type {Ops} from '../../../src/nn/ops.js'
-import {type Value, createOnnxRunner, readOnnxMetadata, recordGraph, toOnnxBytes} from '../../../src/nn/onnx/index.js'
+import {type Value, createOnnxRunner, onnxSessionCounts, readOnnxMetadata, recordGraph, releaseIdleSessions, toOnnxBytes} from '../../../src/nn/onnx/index.js'
 import {type ModelProto, decodeModel, encodeModel} from '../../../src/nn/onnx/proto.js'
 import * as ref from '../../helpers/onnx-reference.js'
 
@@ -256,5 +256,24 @@ describe('errors', () => {
     assert.equal(y!.data.length, 4)
     await b.dispose()
     await assert.rejects(b.run({x: ref.rand([1, 4], 3)}), /after dispose/)
+  })
+
+  test('a graph recorded again from the same model reuses the released session; at most 3 idle sessions are kept', async () => {
+    await releaseIdleSessions()
+    const relu = (width: number) => recordGraph((ops, {x}) => ({y: ops.relu(x!)}), {inputs: [{name: 'x', shape: ['N', width]}], weights: new Map()})
+    const first = await createOnnxRunner(relu(6), {threads: 1})
+    const before = onnxSessionCounts()
+    await first.dispose()
+    assert.deepEqual(onnxSessionCounts(), {live: before.live - 1, idle: 1}, 'kept, not released')
+    // a new graph object with the same bytes: the same session, taken out of the idle ones
+    const again = await createOnnxRunner(relu(6), {threads: 1})
+    assert.deepEqual(onnxSessionCounts(), before)
+    assert.deepEqual(Array.from((await again.run({x: {data: Float32Array.from([-1, 2, -3, 4, -5, 6]), shape: [1, 6]}})).y!.data), [0, 2, 0, 4, 0, 6])
+    await again.dispose()
+    // other bytes (another width, other threads) are other sessions; the oldest idle ones go
+    for (const [width, threads] of [[7, 1], [8, 1], [6, 2], [9, 1]] as const) await (await createOnnxRunner(relu(width), {threads})).dispose()
+    assert.equal(onnxSessionCounts().idle, 3)
+    await releaseIdleSessions()
+    assert.deepEqual(onnxSessionCounts(), {live: before.live - 1, idle: 0})
   })
 })
