@@ -22,7 +22,7 @@ import {fixturesDir} from '../../helpers/paths.js'
 import {meshTiny} from '../../helpers/mesh.js'
 
 test('a fresh mesh head on a pose backbone starts at the mean pose and shape, and AdamW on the official loss lowers it', async () => {
-  await selectBackend({force: 'cpu'})
+  await selectBackend({force: 'wasm'}) // the backend tfjs training uses by default in Node
   const body = await loadBodyModel({dir: path.join(meshTiny, 'body_model'), needMeanParams: true})
   const pose = await loadOfficialCheckpoint(path.join(fixturesDir, 'dstformer-tiny', 'checkpoint.bin'), {num_heads: 4})
   const model = meshModel(pose.model.weights, body, {num_heads: 4, hidden_dim: 32}, 7)
@@ -33,7 +33,7 @@ test('a fresh mesh head on a pose backbone starts at the mean pose and shape, an
   const data = await synthMeshData(body, {clips: 3, frames: 6, seed: 3})
   assert.deepEqual(rotmatsOfTheta(data.theta).data, data.rotmat.data)
   // At initialisation (eval mode) the shape is the mean shape up to head_shape's bias (U(±1/√hidden), as nn.Linear).
-  const before = await forwardModel(model, data.input, {backend: 'cpu'})
+  const before = await forwardModel(model, data.input, {backend: 'wasm'})
   const betas0 = before.theta!.data.subarray(72, 82)
   for (let k = 0; k < 10; k++) assert.ok(Math.abs(betas0[k]! - body.meanShape!.data[k]!) < 1 / Math.sqrt(32) + 0.05)
 
