@@ -144,12 +144,12 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
   if (!known) keysBySource.set(source, (known = new Map()))
   let key = known.get(optionsKey)
   let bytes: Uint8Array | undefined
-  if (key === undefined || !sessions.has(key)) {
+  // the optimised graph is written as a session is created: that takes a session of its own
+  if (key === undefined || !sessions.has(key) || opts.optimizedModelPath) {
     bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
     key = `${createHash('sha256').update(bytes).digest('hex')}:${optionsKey}`
     known.set(optionsKey, key)
   }
-  // Writing the optimised graph is a side effect of creating a session: never a shared one.
   if (opts.optimizedModelPath) key = `${key}:${opts.optimizedModelPath}:${++privateSessions}`
   let cached = sessions.get(key)
   if (!cached) {

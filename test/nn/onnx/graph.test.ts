@@ -3,6 +3,9 @@
  * (read back by our decoder and by onnxruntime), metadata, and the errors users see.
  */
 import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {describe, test} from 'node:test'
 import type {NDArray} from '../../../src/core/ndarray.js'
 import {isMotionError} from '../../../src/core/errors.js'
@@ -275,5 +278,20 @@ describe('errors', () => {
     assert.equal(onnxSessionCounts().idle, 3)
     await releaseIdleSessions()
     assert.deepEqual(onnxSessionCounts(), {live: before.live - 1, idle: 0})
+    // optimizedModelPath writes the optimised graph as the session is created: never a shared session
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'motion-ort-'))
+    try {
+      const shared = await createOnnxRunner(relu(6), {threads: 1})
+      const file = path.join(dir, 'optimised.onnx')
+      const own = await createOnnxRunner(relu(6), {threads: 1, optimizedModelPath: file})
+      assert.ok(existsSync(file), 'the optimised graph is written')
+      assert.deepEqual(onnxSessionCounts(), {live: before.live + 1, idle: 0})
+      await own.dispose()
+      await shared.dispose()
+      assert.deepEqual(onnxSessionCounts(), {live: before.live - 1, idle: 1}, 'the private session is released at once')
+      await releaseIdleSessions()
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
