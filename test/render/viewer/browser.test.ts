@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {after, before, test} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 import type {Browser, Page} from 'playwright-core'
 import sharp from 'sharp'
 
@@ -68,43 +68,47 @@ async function open(file: string): Promise<{page: Page; errors: string[]}> {
   return {page, errors}
 }
 
-test('predict --all-people --render out.html: both people drawn in 3D and 2D, left and right coloured, the slider moves them', {skip}, async () => {
-  const html = path.join(tmp, 'two.html')
-  const result = await runPredict({input: twoPeople, out: path.join(tmp, 'two.json'), allPeople: true, render: html})
-  assert.equal(result.people.length, 2)
-  assert.deepEqual(result.people.map((p) => p.render), [html, html], 'one page for everybody')
-  const {page, errors} = await open(html)
-  const frames = Number(await page.evaluate('window.motionViewer.frames'))
-  assert.equal(frames, result.frames)
-  const shot0 = await page.locator('#view3d').screenshot()
-  writeFileSync(path.join(tmp, 'frame0.png'), shot0)
-  const c0 = await colours(shot0)
-  assert.ok(c0.left > 300 && c0.right > 300, `3D skeleton colours: left ${c0.left}, right ${c0.right} pixels`)
-  const flat2d = await colours(await page.locator('#view2d').screenshot())
-  assert.ok(flat2d.left > 100 && flat2d.right > 100, `2D input colours: left ${flat2d.left}, right ${flat2d.right} pixels`)
+// The two pages load at the same time: while chromium works on one (mostly waiting on its GPU
+// process), the other's predict runs.
+describe('the viewer in chromium', {concurrency: 2}, () => {
+  test('predict --all-people --render out.html: both people drawn in 3D and 2D, left and right coloured, the slider moves them', {skip}, async () => {
+    const html = path.join(tmp, 'two.html')
+    const result = await runPredict({input: twoPeople, out: path.join(tmp, 'two.json'), allPeople: true, render: html})
+    assert.equal(result.people.length, 2)
+    assert.deepEqual(result.people.map((p) => p.render), [html, html], 'one page for everybody')
+    const {page, errors} = await open(html)
+    const frames = Number(await page.evaluate('window.motionViewer.frames'))
+    assert.equal(frames, result.frames)
+    const shot0 = await page.locator('#view3d').screenshot()
+    writeFileSync(path.join(tmp, 'frame0.png'), shot0)
+    const c0 = await colours(shot0)
+    assert.ok(c0.left > 300 && c0.right > 300, `3D skeleton colours: left ${c0.left}, right ${c0.right} pixels`)
+    const flat2d = await colours(await page.locator('#view2d').screenshot())
+    assert.ok(flat2d.left > 100 && flat2d.right > 100, `2D input colours: left ${flat2d.left}, right ${flat2d.right} pixels`)
 
-  await page.locator('#frame').fill(String(Math.floor(frames * 0.75)))
-  assert.equal(await page.locator('#frame-label').textContent().then((t) => t?.startsWith(`frame ${Math.floor(frames * 0.75)} `)), true)
-  const shot1 = await page.locator('#view3d').screenshot()
-  const c1 = await colours(shot1)
-  assert.ok(c1.left > 300 && c1.right > 300, 'still drawn after moving the slider')
-  const changed = differingPixels(c0.rgb, c1.rgb)
-  assert.ok(changed > 500, `moving the slider changed only ${changed} pixels`)
-  assert.deepEqual(errors, [])
-  await page.close()
-})
+    await page.locator('#frame').fill(String(Math.floor(frames * 0.75)))
+    assert.equal(await page.locator('#frame-label').textContent().then((t) => t?.startsWith(`frame ${Math.floor(frames * 0.75)} `)), true)
+    const shot1 = await page.locator('#view3d').screenshot()
+    const c1 = await colours(shot1)
+    assert.ok(c1.left > 300 && c1.right > 300, 'still drawn after moving the slider')
+    const changed = differingPixels(c0.rgb, c1.rgb)
+    assert.ok(changed > 500, `moving the slider changed only ${changed} pixels`)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
 
-test('predict --task mesh --render out.html draws the mesh surface', {skip}, async () => {
-  const heads = path.join(tmp, 'heads4.yaml')
-  writeFileSync(heads, 'num_heads: 4\n')
-  const {loadMotionConfig} = await import('../../../src/model/config-keys.js')
-  const {explicitModelConfig} = await import('../../../src/model/load.js')
-  const html = path.join(tmp, 'mesh.html')
-  const loaded = await loadMotionConfig({configFile: heads})
-  await runPredict({input: twoPeople, task: 'mesh', checkpoint: path.join(meshTiny, 'checkpoint.bin'), modelConfig: explicitModelConfig(loaded), clipLen: 27, out: path.join(tmp, 'mesh.npz'), render: html})
-  const {page, errors} = await open(html)
-  const c = await colours(await page.locator('#view3d').screenshot())
-  assert.ok(c.mesh > 1000 && c.mesh < 0.6 * c.pixels, `mesh surface: ${c.mesh} of ${c.pixels} pixels (the view is fitted to it)`)
-  assert.deepEqual(errors, [])
-  await page.close()
+  test('predict --task mesh --render out.html draws the mesh surface', {skip}, async () => {
+    const heads = path.join(tmp, 'heads4.yaml')
+    writeFileSync(heads, 'num_heads: 4\n')
+    const {loadMotionConfig} = await import('../../../src/model/config-keys.js')
+    const {explicitModelConfig} = await import('../../../src/model/load.js')
+    const html = path.join(tmp, 'mesh.html')
+    const loaded = await loadMotionConfig({configFile: heads})
+    await runPredict({input: twoPeople, task: 'mesh', checkpoint: path.join(meshTiny, 'checkpoint.bin'), modelConfig: explicitModelConfig(loaded), clipLen: 27, out: path.join(tmp, 'mesh.npz'), render: html})
+    const {page, errors} = await open(html)
+    const c = await colours(await page.locator('#view3d').screenshot())
+    assert.ok(c.mesh > 1000 && c.mesh < 0.6 * c.pixels, `mesh surface: ${c.mesh} of ${c.pixels} pixels (the view is fitted to it)`)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
 })
