@@ -3,12 +3,12 @@
  * summary), in a few shard processes instead of one process per file.
  *
  * Each process pays for node, oclif, tfjs and onnxruntime before its first test; with ~100 files
- * that start-up was a large part of the suite. There is one shard process per concurrent slot
+ * that start-up was a large part of the suite. There are two shard processes per concurrent slot
  * (dist/test-shards/shard-K.js), and the shards share one list of the files, longest first by their
  * measured time (test/harness/weights.json): each shard takes the next file no other shard has
- * taken and runs it (test/harness/shard.ts), so the shards end within about one short file of each
- * other whatever a file's time is on the day. Every test file found is run: a file missing from
- * weights.json gets the median weight.
+ * taken and runs it (test/harness/shard.ts), the first ones up to their share of the weight, so
+ * the shards end within about one short file of each other whatever a file's time is on the day.
+ * Every test file found is run: a file missing from weights.json gets the median weight.
  *
  *   node dist/test/harness/run.js [--shards N] [--concurrency C] [--per-file] [--update-weights] [node --test flags...]
  *
