@@ -104,7 +104,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const rules = backbone !== undefined && opts.backboneRules && Object.hasOwn(opts.backboneRules, backbone) ? opts.backboneRules[backbone] : undefined
   for (const spec of specs.values()) {
     if (spec.aliasOf || spec.key in values || !loaderFillsDefault(spec)) continue
-    const fallback = derivedDefault(spec.key, values, rules) ?? (backbone !== undefined ? spec.defaultByBackbone?.[backbone] : undefined) ?? spec.default
+    const fallback = derivedDefault(spec.key, values, rules) ?? keyDefault(spec, backbone)
     if (fallback === undefined) continue
     values[spec.key] = Array.isArray(fallback) ? [...(fallback as unknown[])] : fallback
     sources[spec.key] = DEFAULT_SOURCE
@@ -116,7 +116,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     sources[spec.key] = sources[spec.aliasOf]
   }
 
-  if (rules) checkAcrossKeys(values, sources, rules, (key) => modelDefault(specs.get(key), backbone))
+  if (rules) checkAcrossKeys(values, sources, rules, (key) => keyDefault(specs.get(key), backbone))
   const config = {...values, extra} as MotionConfig
   return {config, warnings, sources, files: layers.filter((l) => l.source !== FLAG_SOURCE).map((l) => l.source)}
 }
@@ -205,8 +205,11 @@ function derivedDefault(key: string, values: RawConfig, rules: BackboneConfigRul
   return values[rules.frameKey]
 }
 
-/** A model key's default for the selected backbone (the registry applies it; the loader only checks against it). */
-function modelDefault(spec: ConfigKeySpec | undefined, backbone: string | undefined): unknown {
+/**
+ * A key's default for the selected backbone. The loader fills it in for general keys; for model keys
+ * the registry applies it, and the loader only checks other keys against it.
+ */
+function keyDefault(spec: ConfigKeySpec | undefined, backbone: string | undefined): unknown {
   if (!spec) return undefined
   return (backbone !== undefined ? spec.defaultByBackbone?.[backbone] : undefined) ?? spec.default
 }
