@@ -7,9 +7,10 @@
  *  - `temporal_segments` K > 1: the mean over each of K equal stretches of frames instead of over
  *    all, kept in order, so the head sees the order of the motion (a turn to the left against one
  *    to the right);
- *  - `motion_energy`: one more slot, the mean absolute frame-to-frame change of the
- *    representation, so it sees how fast features move (a waving hand against a raised one).
- * The P = K (+1) pooled slots are concatenated before fc1 (fc1 reads P·J·R).
+ *  - `motion_energy`: more slots, the mean absolute frame-to-frame change of the representation
+ *    over each of `energy_segments` E equal stretches, so it sees how fast features move and
+ *    when (a hand waving throughout against one raised and then held still).
+ * The P = K (+E) pooled slots are concatenated before fc1 (fc1 reads P·J·R).
  * The model input is [N, M, T, J, C]; persons are folded into the batch for the backbone.
  */
 import type {ConfigKeySpec} from '../config/types.js'
@@ -27,6 +28,7 @@ export interface ActionConfig {
   dropout_ratio: number
   temporal_segments: number
   motion_energy: boolean
+  energy_segments: number
 }
 
 const CONFIG_KEYS: readonly ConfigKeySpec[] = [
@@ -41,11 +43,18 @@ const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     description: 'Average frames over this many equal stretches, kept in order, before fc1 (1: over all frames, the official head); clips must be a multiple of it long.'},
   {key: 'motion_energy', type: 'boolean', default: false,
     description: 'Also pool the mean absolute frame-to-frame change of the features before fc1 (false: the official head).'},
+  {key: 'energy_segments', type: 'integer', min: 1, default: 1,
+    description: 'With motion_energy, pool the frame-to-frame change over this many equal stretches, kept in order (1: over all frames); clips must be a multiple of it long.'},
 ]
 
-/** Pooled slots per joint before fc1: the stretch means, then the motion energy. */
+/** Stretches the motion energy is pooled over (0: no energy slots). */
+function energyStretches(c: Pick<ActionConfig, 'motion_energy' | 'energy_segments'>): number {
+  return c.motion_energy ? c.energy_segments : 0
+}
+
+/** Pooled slots per joint before fc1: the stretch means, then the motion energies. */
 function pooledSlots(c: ActionConfig): number {
-  return c.temporal_segments + (c.motion_energy ? 1 : 0)
+  return c.temporal_segments + energyStretches(c)
 }
 
 function expectedParams(c: ActionConfig, backbone: BackboneInfo): Map<string, number[]> {
@@ -65,19 +74,19 @@ export const action: HeadEntry<ActionConfig> = {
   description: 'action recognition on [N, M persons, T, J, C]: class logits (BatchNorm head) or normalised embedding',
   task: 'action',
   configKeys: CONFIG_KEYS,
-  defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0, temporal_segments: 1, motion_energy: false},
+  defaults: {model_version: 'class', hidden_dim: 2048, action_classes: 60, dropout_ratio: 0, temporal_segments: 1, motion_energy: false, energy_segments: 1},
   inputLayout: ['N', 'M', 'T', 'J', 'C'],
   outputs: ['logits'],
   exposesRepresentation: false,
   needsRepresentation: true,
-  poolFrames: (rep, c) => poolFramesArray(rep, c.temporal_segments, c.motion_energy),
+  poolFrames: (rep, c) => poolFramesArray(rep, c.temporal_segments, energyStretches(c)),
   inferConfig(weights, partial, backbone) {
     const fc1 = weights.get('fc1.weight') // [hidden, P * J * R]
     const fc2 = weights.get('fc2.weight') // [classes, hidden]
     const version = fc2 ? 'class' : fc1 ? 'embed' : undefined
-    // P = K (+1 with motion_energy, which the weights cannot tell: it comes from the config)
+    // P = K (+E with motion_energy, which the weights cannot tell: E comes from the config)
     const perSlot = backbone.representationDim * backbone.numJoints
-    const energy = partial.motion_energy === true ? 1 : 0
+    const energy = partial.motion_energy === true ? (typeof partial.energy_segments === 'number' ? partial.energy_segments : 1) : 0
     const segments = fc1 && fc1[1]! % perSlot === 0 && fc1[1]! / perSlot > energy ? fc1[1]! / perSlot - energy : undefined
     return resolveConfig<ActionConfig>(CONFIG_KEYS, partial, {model_version: version, hidden_dim: fc1?.[0], action_classes: fc2?.[0], temporal_segments: segments}, 'action')
   },
@@ -122,41 +131,48 @@ export const action: HeadEntry<ActionConfig> = {
   },
 }
 
-/** [N, M, T, J, R] → [N, M, P, J, R]: the stretch means in order, then the motion energy. */
+/** [N, M, T, J, R] → [N, M, P, J, R]: the stretch means in order, then the motion energies. */
 function poolFramesOps<T>(ops: Ops<T>, f: T, c: ActionConfig): T {
-  const K = c.temporal_segments
   const frames = ops.dim(f, 2)
-  let pooled: T
-  if (K === 1) {
-    pooled = ops.mean(f, [2], true) // [N, M, 1, J, R]: mean over frames (official)
-  } else {
-    if (isStaticDim(frames) && frames % K !== 0) throw modelError(`the action head averages ${K} equal stretches of frames (temporal_segments ${K}), so a clip must be a multiple of ${K} frames long; got ${frames} frames`)
-    const stretches = ops.reshape(f, [ops.dim(f, 0), ops.dim(f, 1), K, -1, ops.dim(f, 3), ops.dim(f, 4)]) // [N, M, K, T/K, J, R]
-    pooled = ops.mean(stretches, [3]) // [N, M, K, J, R]: each stretch's mean, in order
-  }
-  if (!c.motion_energy) return pooled
-  // |f[t] - f[t-1]| with f[-1] = f[0], averaged over the T frames (the first change is 0)
+  const pooled = stretchMeans(ops, f, c.temporal_segments, 'temporal_segments') // [N, M, K, J, R]
+  const E = energyStretches(c)
+  if (E === 0) return pooled
+  // |f[t] - f[t-1]| with f[-1] = f[0] (the first change is 0), averaged over each of E stretches
   const previous = ops.slice(ops.concat([ops.slice(f, 2, 0, 1), f], 2), 2, 0, frames) // [N, M, T, J, R]
-  const energy = ops.mean(ops.abs(ops.sub(f, previous)), [2], true) // [N, M, 1, J, R]
+  const energy = stretchMeans(ops, ops.abs(ops.sub(f, previous)), E, 'energy_segments') // [N, M, E, J, R]
   return ops.concat([pooled, energy], 2)
 }
 
-/** poolFramesOps on plain arrays, for a feature cache: [B, T, J, R] → [B, P, J, R]. */
-export function poolFramesArray(x: NDArray, segments: number, motionEnergy: boolean): NDArray {
+/** [N, M, T, J, R] → [N, M, K, J, R]: the mean of each of K equal stretches of frames, in order. */
+function stretchMeans<T>(ops: Ops<T>, f: T, K: number, key: string): T {
+  if (K === 1) return ops.mean(f, [2], true) // mean over all frames (official)
+  const frames = ops.dim(f, 2)
+  if (isStaticDim(frames) && frames % K !== 0) throw modelError(`the action head averages ${K} equal stretches of frames (${key} ${K}), so a clip must be a multiple of ${K} frames long; got ${frames} frames`)
+  const stretches = ops.reshape(f, [ops.dim(f, 0), ops.dim(f, 1), K, -1, ops.dim(f, 3), ops.dim(f, 4)]) // [N, M, K, T/K, J, R]
+  return ops.mean(stretches, [3])
+}
+
+/**
+ * poolFramesOps on plain arrays, for a feature cache: [B, T, J, R] → [B, P, J, R], with
+ * `energySegments` E energy slots after the K stretch means (0: no motion energy).
+ */
+export function poolFramesArray(x: NDArray, segments: number, energySegments: number): NDArray {
   const [b, t, ...rest] = x.shape as [number, number, ...number[]]
   if (t % segments !== 0) throw modelError(`cannot average ${t} frames over ${segments} equal stretches (temporal_segments ${segments})`)
+  if (energySegments > 0 && t % energySegments !== 0) throw modelError(`cannot average the motion energy of ${t} frames over ${energySegments} equal stretches (energy_segments ${energySegments})`)
   const row = rest.reduce((a, d) => a * d, 1)
   const len = t / segments
-  const slots = segments + (motionEnergy ? 1 : 0)
+  const energyLen = t / Math.max(energySegments, 1)
+  const slots = segments + energySegments
   const out = new Float32Array(b * slots * row)
   for (let i = 0; i < b; i++) {
     for (let f = 0; f < t; f++) {
       const src = (i * t + f) * row
       const dst = (i * slots + Math.floor(f / len)) * row
       for (let k = 0; k < row; k++) out[dst + k] = out[dst + k]! + x.data[src + k]! / len
-      if (motionEnergy && f > 0) {
-        const e = (i * slots + segments) * row
-        for (let k = 0; k < row; k++) out[e + k] = out[e + k]! + Math.abs(x.data[src + k]! - x.data[src - row + k]!) / t
+      if (energySegments > 0 && f > 0) {
+        const e = (i * slots + segments + Math.floor(f / energyLen)) * row
+        for (let k = 0; k < row; k++) out[e + k] = out[e + k]! + Math.abs(x.data[src + k]! - x.data[src - row + k]!) / energyLen
       }
     }
   }

@@ -30,7 +30,7 @@ test('config is inferred from weight shapes, num_heads from the config', () => {
   )
   const action = buildModel(tinyWeights('action'), {num_heads: 2})
   assert.equal(action.config.head, 'action')
-  assert.deepEqual(action.config.headConfig, {model_version: 'class', hidden_dim: 12, action_classes: 4, dropout_ratio: 0, temporal_segments: 1, motion_energy: false})
+  assert.deepEqual(action.config.headConfig, {model_version: 'class', hidden_dim: 12, action_classes: 4, dropout_ratio: 0, temporal_segments: 1, motion_energy: false, energy_segments: 1})
   const embed = tinyWeights('action', {...TINY, model_version: 'embed'})
   assert.equal(buildModel(embed, {num_heads: 2}).config.headConfig.model_version, 'embed')
 })

@@ -79,7 +79,7 @@ describe('model keys come from the registries', () => {
     assert.equal(keys.get('num_classes')?.aliasOf, 'action_classes')
     assert.equal(keys.get('dropout_loc')?.unread, true)
     // The action head's own additions live in its entry alone.
-    for (const key of ['temporal_segments', 'motion_energy']) {
+    for (const key of ['temporal_segments', 'motion_energy', 'energy_segments']) {
       assert.equal(BUILTIN_KEYS.some((s) => s.key === key), false, `${key} is not a built-in key`)
       assert.deepEqual(keys.get(key)?.heads, ['action'])
     }

@@ -51,11 +51,14 @@ export const actionTraining: TrainTaskEntry = {
       ...(config.model_version !== undefined ? {model_version: config.model_version} : {}),
       ...(config.temporal_segments !== undefined ? {temporal_segments: config.temporal_segments} : {}),
       ...(config.motion_energy !== undefined ? {motion_energy: config.motion_energy} : {}),
+      ...(config.energy_segments !== undefined ? {energy_segments: config.energy_segments} : {}),
     }
     const model = base.head.name === 'action' && base.config.headConfig.action_classes === classes.length ? base : withFreshHead(base, headConfig, settings.seed)
     // The head's own check would only fire at the first step, after the feature cache is built.
-    const segments = Number(model.config.headConfig.temporal_segments ?? 1)
-    if (Number(config.clip_len) % segments !== 0) throw inputError(`temporal_segments ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: 'choose a clip_len that is a multiple of temporal_segments'})
+    for (const key of ['temporal_segments', 'energy_segments']) {
+      const segments = Number(model.config.headConfig[key] ?? 1)
+      if (Number(config.clip_len) % segments !== 0) throw inputError(`${key} ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: `choose a clip_len that is a multiple of ${key}`})
+    }
     return model
   },
 
