@@ -21,7 +21,7 @@ export const trainFlags = {
   seed: Flags.integer({description: 'Seed of shuffling, augmentation and initialisation.', default: 0, helpGroup: 'TRAINING'}),
   resume: Flags.string({description: 'Continue a run folder from its latest checkpoint (same schedule, data order and RNG; steps keep counting).', helpGroup: 'TRAINING'}),
   'checkpoint-every': Flags.integer({description: 'Also save latest every N steps (0: only at epoch ends).', default: 0, min: 0, helpGroup: 'TRAINING'}),
-  'eval-limit': Flags.integer({description: 'Test windows evaluated after each epoch (0: none; best then follows the training loss).', default: 256, min: 0, helpGroup: 'TRAINING'}),
+  'eval-limit': Flags.integer({description: 'Test windows evaluated after each epoch (video_views runs: whole test clips under the static-camera protocol; 0: none, best then follows the training loss).', default: 256, min: 0, helpGroup: 'TRAINING'}),
   fps: Flags.integer({description: 'Resample clips to this frame rate first (e.g. 30 for 120 fps mocap).', min: 1, helpGroup: 'TRAINING'}),
   engine: Flags.string({description: 'Training engine: tfjs (autograd; fast with tfjs-node/-gpu), onnx (gradient graphs on onnxruntime-node, fast on CPUs), or auto (tfjs when a native tfjs binding loads, else onnx). Reported at start.', options: ['auto', 'tfjs', 'onnx'], default: 'auto', helpGroup: 'ENGINE'}),
   backend: Flags.string({description: 'tfjs backend (auto: first of node-gpu, node, wasm, cpu that loads); implies tfjs under --engine auto.', options: [...BACKEND_FLAG_OPTIONS], default: 'auto', helpGroup: 'ENGINE'}),

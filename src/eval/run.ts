@@ -23,7 +23,7 @@ import {inputLayoutOf} from '../train/input-layout-option.js'
 import {isActionPickle} from '../data/ntu.js'
 import {evaluateNtu, loadNtuPickle, ntuRunData} from '../tasks/action/ntu.js'
 import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult} from '../tasks/evaluate.js'
-import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult} from './video.js'
+import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult} from '../tasks/evaluate-video.js'
 
 export interface ModelEvalOptions {
   /** A task whose models give 3D joints or class scores (mesh models: eval/mesh.ts). */

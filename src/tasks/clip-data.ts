@@ -7,8 +7,11 @@ import {inputError} from '../core/errors.js'
 import type {Augment2dOptions, TrainingPairOptions} from '../data/augment/index.js'
 import type {InputLayout} from '../data/augment/input-layout.js'
 import {inputLayoutOf} from '../data/augment/input-layout-option.js'
+import type {MotionClip} from '../data/motion3d/clip.js'
 import {readClipFolder} from '../data/motion3d/clip-folder.js'
 import {Motion3dDataset} from '../data/motion3d/dataset.js'
+import type {InferenceSettings} from '../model/native.js'
+import {TRAINED_OUTPUT_UNITS, type OutputUnits} from '../model/units.js'
 import type {BatchSource} from './batches.js'
 import {VideoBatchSource} from './pose3d/video-data.js'
 import type {RunSettings} from './train-types.js'
@@ -33,6 +36,48 @@ export async function loadClipWindows(settings: RunSettings, split: string, opts
 export async function loadTestWindows(settings: RunSettings, config: MotionConfig): Promise<Motion3dDataset | null> {
   if (settings.evalLimit <= 0) return null
   return loadClipWindows(settings, 'test', {optional: true, stride: Number(config.clip_len)})
+}
+
+/**
+ * The world clips of the test split, for the per-epoch static-camera evaluation of video_views
+ * runs (null with eval_limit 0 or without a test split).
+ */
+export async function loadTestClips(settings: RunSettings): Promise<MotionClip[] | null> {
+  if (settings.evalLimit <= 0) return null
+  const clips = (await readClipFolder(settings.data, {})).clips.filter((c) => c.split === 'test' && c.space === 'world')
+  return clips.length > 0 ? clips : null
+}
+
+/**
+ * The static-camera protocol's settings shared by the per-epoch evaluations of video_views runs:
+ * exact 2D as the AlphaPose reader gives it (unless input_layout says), the run's --fps (else 30),
+ * the model's own window length, at most --eval-limit test clips.
+ */
+export function videoEvalSettings(settings: RunSettings, config: MotionConfig): {cameraSeed: number; noise: false; layout: InputLayout; fps: number; clipLen: number; noConf: boolean; limit: number} {
+  return {
+    cameraSeed: evalCameraSeed(settings),
+    noise: false,
+    layout: inputLayoutOf(config).inputLayout ?? 'halpe26',
+    fps: settings.fps ?? 30,
+    clipLen: Number(config.clip_len),
+    noConf: Boolean(config.no_conf),
+    limit: settings.evalLimit,
+  }
+}
+
+/** The evaluation cameras' seed: the run's seed moved far from the training cameras'. */
+export function evalCameraSeed(settings: RunSettings): number {
+  return settings.seed + 1_000_003
+}
+
+/**
+ * How a trained model is to be run, recorded in its checkpoints: video_views models take
+ * window-normalised inputs (predict must run them so) and predict metres; others predict
+ * normalised units with the official inference.
+ */
+export function checkpointDescription(config: MotionConfig): {outputUnits: OutputUnits; inference?: InferenceSettings} {
+  if (!config.video_views) return {outputUnits: TRAINED_OUTPUT_UNITS}
+  return {outputUnits: 'metres', inference: {inputNorm: 'window', clipLen: Number(config.clip_len)}}
 }
 
 /** The 2D view of a training window: the official camera, flip, scale and crop. */

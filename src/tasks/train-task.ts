@@ -98,7 +98,13 @@ export interface TaskTrainData {
    * The per-epoch evaluation (none without test data or with eval_limit 0) and the metric that
    * picks the best checkpoint ('loss' without evaluation). Called once the engine is chosen.
    */
-  evaluation(): Promise<{evaluate?: Evaluate; best: BestMetricChoice}>
+  evaluation(): Promise<TaskEvaluation>
+}
+
+/** A run's per-epoch evaluation (absent: none) and the metric that picks its best checkpoint. */
+export interface TaskEvaluation {
+  evaluate?: Evaluate
+  best: BestMetricChoice
 }
 
 export interface TrainTaskEntry {

@@ -18,10 +18,10 @@ import {getBackbone} from '../backbones/registry.js'
 import {createEngine, type EngineOptions} from '../model/engine.js'
 import type {BackendName} from '../nn/tfjs/backend.js'
 import type {BatchSource} from '../tasks/batches.js'
+import {checkpointDescription} from '../tasks/clip-data.js'
 import {trainTask} from '../tasks/train-registry.js'
 import type {Trainer} from '../tasks/train-types.js'
 import {findCheckpoint, writeRunSettings} from './checkpoint.js'
-import {checkpointDescription} from './describe.js'
 import {TfjsTrainer} from './engine-tfjs.js'
 import {buildFeatureCache} from './feature-cache.js'
 import {describeFreeze, trainableNames} from './freeze.js'
@@ -34,7 +34,7 @@ import {freezeSpecOf, lambdasOf, resolveSettings} from './settings.js'
 import {adamwConfig, createTrainer, type TrainEngineChoice} from './trainer.js'
 
 export type {FeatureCacheReport, TrainRunOptions, TrainSummary} from './options.js'
-export {checkpointDescription} from './describe.js'
+export {checkpointDescription} from '../tasks/clip-data.js'
 
 export async function runTraining(opts: TrainRunOptions): Promise<TrainSummary> {
   const {settings, resumeDir} = await resolveSettings(opts)

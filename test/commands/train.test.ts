@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {before, test} from 'node:test'
 
@@ -100,6 +100,29 @@ test('motion finetune --freeze 1 trains only the last block (and norm, pre_logit
     const done = parseEvents(r.stdout).pop()!
     assert.equal(done.freeze, freeze)
   }
+})
+
+test('video_views runs are scored each epoch as motion eval --camera static scores them (pose3d: N-MPJPE picks best; action: top-1)', async () => {
+  const videoConfig = path.join(tmp, 'tiny-video.yaml')
+  writeFileSync(videoConfig, `${readFileSync(config, 'utf8').replace('rootrel: true', 'rootrel: false')}video_views: true\nfps_range: [30, 30]\n`)
+  const out = path.join(tmp, 'ft-video')
+  const r = await runCli(['finetune', '--task', 'pose3d', '--from', path.join(pretrainRun(), 'best'), '--data', data, '--out', out, '--epochs', '1', '--config', videoConfig, ...COMMON.slice(0, -3), '--eval-limit', '2', '--json'])
+  assert.equal(r.code, 0, r.stderr + r.stdout)
+  const epochEval = parseEvents(r.stdout).find((e) => e.type === 'eval')!.metrics!
+  assert.deepEqual(Object.keys(epochEval).sort(), ['bone_cv', 'jump_ratio', 'mpjpe', 'n_mpjpe', 'p_mpjpe'])
+  const evaluated = await runCli(['eval', '--run', out, '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '2', '--json'])
+  assert.equal(evaluated.code, 0, evaluated.stderr)
+  const scored = (JSON.parse(evaluated.stdout) as {metrics: Record<string, number>}).metrics
+  for (const [name, value] of Object.entries(epochEval)) assert.ok(Math.abs(value - scored[name]!) <= 1e-3 * Math.max(1, Math.abs(value)), `${name}: epoch ${value}, eval ${scored[name]}`)
+  assert.ok(epochEval.mpjpe! > 10 && epochEval.mpjpe! < 2000, `mpjpe ${epochEval.mpjpe} mm`)
+
+  const action = path.join(tmp, 'ft-video-action')
+  const a = await runCli(['finetune', '--task', 'action', '--from', path.join(out, 'latest'), '--data', data, '--out', action, '--epochs', '1', '--freeze', 'backbone', '--config', videoConfig, ...COMMON.slice(0, -3), '--eval-limit', '2', '--json'])
+  assert.equal(a.code, 0, a.stderr)
+  const actionEval = parseEvents(a.stdout).find((e) => e.type === 'eval')!.metrics!
+  const actionScored = await runCli(['eval', '--task', 'action', '--run', action, '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '2', '--json'])
+  assert.equal(actionScored.code, 0, actionScored.stderr)
+  assert.equal(actionEval.top1, (JSON.parse(actionScored.stdout) as {metrics: Record<string, number>}).metrics.top1)
 })
 
 test('kill -9 after the first checkpoint, then --resume: no half-written checkpoint, steps continue, the run finishes as an uninterrupted one', async () => {

@@ -10,10 +10,11 @@ import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {readClipFolder} from '../../data/motion3d/clip-folder.js'
 import {crossEntropy, oneHot} from '../../nn/classification.js'
 import {ActionBatchSource, type BatchSource} from '../batches.js'
-import {augmentOf, loadClipWindows, loadTestWindows, trainingPair, videoBatchSource} from '../clip-data.js'
+import {augmentOf, evalCameraSeed, loadClipWindows, loadTestClips, loadTestWindows, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
 import {evaluateAction} from '../evaluate.js'
+import {evaluateVideoActionProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import {engineEvaluate, type TaskTrainData, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, type TaskEvaluation, type TaskTrainData, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {evaluateNtu, loadNtuPickle, NtuBatchSource, ntuClassCount, ntuRunData} from './ntu.js'
@@ -94,7 +95,7 @@ async function ntuTrainData({settings, config, model, engineFor}: TrainDataConte
     async evaluation() {
       if (!(ntu.test.length > 0 && settings.evalLimit > 0)) return {best: LOSS_ONLY}
       const evaluate = engineEvaluate(engineFor, model, async (predict) => {
-        const r = await evaluateNtu(predict, ntu.test, {scaleRange: config.scale_range_test ?? [1, 1], batchSize: Number(config.batch_size), classes, seed: settings.seed + 1_000_003, limit: settings.evalLimit, noConf: Boolean(config.no_conf)})
+        const r = await evaluateNtu(predict, ntu.test, {scaleRange: config.scale_range_test ?? [1, 1], batchSize: Number(config.batch_size), classes, seed: evalCameraSeed(settings), limit: settings.evalLimit, noConf: Boolean(config.no_conf)})
         return {top1: r.top1, top5: r.top5}
       })
       return {evaluate, best: TOP1}
@@ -118,14 +119,29 @@ async function clipTrainData({settings, config, model, engineFor}: TrainDataCont
   return {
     source,
     async evaluation() {
+      if (config.video_views) return videoViewEvaluation({settings, config, model, engineFor}, classes, persons)
       const test = await loadTestWindows(settings, config)
       if (!test) return {best: LOSS_ONLY}
-      const cameraSeed = settings.seed + 1_000_003
       const evaluate = engineEvaluate(engineFor, model, async (predict) => {
-        const r = await evaluateAction(predict, test, {cameraSeed, pair: {normalisation: 'crop', ...inputLayoutOf(config)}, batchSize: Number(config.batch_size), persons, limit: settings.evalLimit, classes, noConf: Boolean(config.no_conf)})
+        const r = await evaluateAction(predict, test, {cameraSeed: evalCameraSeed(settings), pair: {normalisation: 'crop', ...inputLayoutOf(config)}, batchSize: Number(config.batch_size), persons, limit: settings.evalLimit, classes, noConf: Boolean(config.no_conf)})
         return {top1: r.top1, top5: r.top5}
       })
       return {evaluate, best: TOP1}
     },
   }
+}
+
+/**
+ * video_views runs are scored each epoch as `motion eval --camera static` scores the finished
+ * model: whole test clips filmed by static cameras, cut into back-to-back windows, each normalised
+ * by its own box.
+ */
+async function videoViewEvaluation({settings, config, model, engineFor}: TrainDataContext, classes: string[], persons: number): Promise<TaskEvaluation> {
+  const clips = await loadTestClips(settings)
+  if (!clips) return {best: LOSS_ONLY}
+  const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+    const r = await evaluateVideoActionProtocol(predict, clips, {...videoEvalSettings(settings, config), classes, persons})
+    return {top1: r.top1, top5: r.top5}
+  })
+  return {evaluate, best: TOP1}
 }

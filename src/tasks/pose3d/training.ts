@@ -13,10 +13,11 @@ import {backbonePoseLoss} from '../../nn/losses-literature.js'
 import type {Ops} from '../../nn/ops.js'
 import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {PoseBatchSource} from '../batches.js'
-import {augmentOf, loadClipWindows, loadTestWindows, trainingPair, videoBatchSource} from '../clip-data.js'
+import {augmentOf, checkpointDescription, evalCameraSeed, loadClipWindows, loadTestClips, loadTestWindows, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
 import {evaluatePose} from '../evaluate.js'
+import {evaluateVideoProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import {engineEvaluate, type LossSpec, type TaskLoss, type TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, type LossSpec, type TaskEvaluation, type TaskLoss, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
@@ -58,9 +59,10 @@ export const pose3dTraining: TrainTaskEntry = {
       source,
       ...(source2d ? {source2d} : {}),
       async evaluation() {
+        if (config.video_views) return videoViewEvaluation({settings, config, model, engineFor})
         const test = await loadTestWindows(settings, config)
-        if (!test) return {best: {name: 'loss', higherIsBetter: false}}
-        const cameraSeed = settings.seed + 1_000_003
+        if (!test) return {best: LOSS_ONLY}
+        const cameraSeed = evalCameraSeed(settings)
         const evaluate = engineEvaluate(engineFor, model, async (predict) => {
           const r = await evaluatePose(sequencePredictor(model, predict), test, {cameraSeed, pair: inputLayoutOf(config), batchSize: Number(config.batch_size), limit: settings.evalLimit, flip: Boolean(config.flip), noConf: Boolean(config.no_conf), outputUnits: TRAINED_OUTPUT_UNITS})
           return {mpjpe: r.mpjpe, p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe}
@@ -79,6 +81,24 @@ export const pose3dTraining: TrainTaskEntry = {
   },
 
   loss: poseLoss,
+}
+
+const LOSS_ONLY = {name: 'loss', higherIsBetter: false}
+
+/**
+ * video_views runs take window-normalised input and predict metres: each epoch is scored as
+ * `motion eval --camera static` scores the finished model (whole test clips, static cameras, the
+ * pipeline predict runs), and the best checkpoint is the one with the lowest N-MPJPE.
+ */
+async function videoViewEvaluation({settings, config, model, engineFor}: TrainDataContext): Promise<TaskEvaluation> {
+  const clips = await loadTestClips(settings)
+  if (!clips) return {best: LOSS_ONLY}
+  const {inference, outputUnits} = checkpointDescription(config)
+  const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+    const r = await evaluateVideoProtocol(predict, clips, {...videoEvalSettings(settings, config), ...(inference ? {inference} : {}), flip: Boolean(config.flip), outputUnits})
+    return {...(r.mpjpe !== null ? {mpjpe: r.mpjpe} : {}), p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe, bone_cv: r.bone_cv, jump_ratio: r.jump_ratio}
+  })
+  return {evaluate, best: {name: 'n_mpjpe', higherIsBetter: false}}
 }
 
 /**
