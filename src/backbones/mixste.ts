@@ -366,7 +366,7 @@ export const mixste: BackboneEntry<MixsteConfig> = {
   },
   // Clips of exactly num_frame frames, x and y only.
   benchClip: (frames) => ({num_frame: frames, in_chans: 2}),
-  screenWindows: {kind: 'clips', frameKey: 'num_frame', description: 'clips of num_frame, the last one the final num_frame frames'},
+  screenWindows: {kind: 'clips', description: 'clips of num_frame, the last one the final num_frame frames'},
   official: {
     signature: 'Spatial_patch_to_embedding.weight',
     // Trained on Human3.6M camera coordinates in metres.

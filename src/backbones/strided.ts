@@ -448,7 +448,7 @@ export const strided: BackboneEntry<StridedConfig> = {
     full: {channel: 256, d_hid: 512, layers: 3},
   },
   benchClip: (frames) => ({frames, stride_num: stridesFor(frames)}),
-  screenWindows: {kind: 'centre-frame', frameKey: 'frames', description: 'one centred window per frame, edge-padded'},
+  screenWindows: {kind: 'centre-frame', description: 'one centred window per frame, edge-padded'},
   official: {
     signature: 'Transformer_reduce.model.pos_embedding_1',
     // Trained on Human3.6M camera coordinates in metres.

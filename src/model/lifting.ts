@@ -264,7 +264,10 @@ export const LIFTING_STRATEGIES: ReadonlyMap<ScreenWindows['kind'], (backbone: s
 export function liftingStrategy(model: ModelSpec, units?: OutputUnits): LiftingStrategy | undefined {
   const windows = model.backbone.screenWindows
   if (!windows) return undefined
-  return LIFTING_STRATEGIES.get(windows.kind)!(model.backbone.name, numberOf(model.config.backboneConfig, windows.frameKey), units ?? officialOutputUnits(model))
+  // The window length is the key clip_len follows (the positional embedding's frames).
+  const frameKey = model.backbone.configRules?.frameKey
+  if (frameKey === undefined) throw modelError(`backbone ${model.backbone.name} windows the screen but names no frame key (configRules.frameKey) for the window length`)
+  return LIFTING_STRATEGIES.get(windows.kind)!(model.backbone.name, numberOf(model.config.backboneConfig, frameKey), units ?? officialOutputUnits(model))
 }
 
 /** normalize_screen_coordinates on a `[T, 17, >=2]` pixel track → `[T, 17, 2]`. */

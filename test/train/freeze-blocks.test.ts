@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {getBackbone} from '../../src/backbones/registry.js'
+import {backboneRegistry, getBackbone} from '../../src/backbones/registry.js'
 import {BACKBONE_PREFIX} from '../../src/model/model.js'
 import {blockIndex, trainableNames} from '../../src/train/freeze.js'
 
@@ -69,4 +69,7 @@ test('lifting strategies follow the entries\' screen windows, not their names', 
   assert.equal(getBackbone('dstformer').screenWindows, undefined)
   assert.equal(getBackbone('mixste').screenWindows?.kind, 'clips')
   assert.equal(getBackbone('strided').screenWindows?.kind, 'centre-frame')
+  for (const entry of backboneRegistry.values()) {
+    if (entry.screenWindows) assert.ok(entry.configRules?.frameKey, `${entry.name}: screen windows take their length from configRules.frameKey`)
+  }
 })

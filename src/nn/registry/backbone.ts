@@ -123,8 +123,6 @@ export interface ScreenWindows {
    * predicted); 'centre-frame': one edge-padded window per frame, its centre frame predicted.
    */
   readonly kind: 'clips' | 'centre-frame'
-  /** The config key holding the window length (frames). */
-  readonly frameKey: string
   /** The windowing in words (recorded in outputs). */
   readonly description: string
 }
