@@ -116,7 +116,7 @@ export const action: HeadEntry<ActionConfig> = {
     } else {
       const frames = ops.dim(ctx.input, 2)
       f = ops.reshape(features.representation!, [-1, persons, frames, J, R]) // [N, M, T, J, R]
-      f = poolFramesOps(ops, ops.dropout(f, c.dropout_ratio), c) // [N, M, P, J, R]
+      f = poolFramesOps(ops, f, c) // [N, M, P, J, R], dropout applied
     }
     f = ops.reshape(f, [-1, persons, P * J * R]) // [N, M, P*J*R]
     f = ops.mean(f, [1]) // [N, P*J*R]: mean over persons
@@ -131,16 +131,22 @@ export const action: HeadEntry<ActionConfig> = {
   },
 }
 
-/** [N, M, T, J, R] → [N, M, P, J, R]: the stretch means in order, then the motion energies. */
-function poolFramesOps<T>(ops: Ops<T>, f: T, c: ActionConfig): T {
+/**
+ * [N, M, T, J, R] → [N, M, P, J, R]: the stretch means in order, then the motion energies, with
+ * dropout (training). The means are taken of dropped-out frames, as the official head does. The
+ * energies are taken of the features themselves and dropped out once pooled: with a fresh mask on
+ * every frame, |f[t]·m[t] − f[t−1]·m[t−1]| measures the masks rather than the motion, so the head
+ * would learn from an energy in training that inference never shows it.
+ */
+export function poolFramesOps<T>(ops: Ops<T>, f: T, c: ActionConfig): T {
   const frames = ops.dim(f, 2)
-  const pooled = stretchMeans(ops, f, c.temporal_segments, 'temporal_segments') // [N, M, K, J, R]
+  const pooled = stretchMeans(ops, ops.dropout(f, c.dropout_ratio), c.temporal_segments, 'temporal_segments') // [N, M, K, J, R]
   const E = energyStretches(c)
   if (E === 0) return pooled
   // |f[t] - f[t-1]| with f[-1] = f[0] (the first change is 0), averaged over each of E stretches
   const previous = ops.slice(ops.concat([ops.slice(f, 2, 0, 1), f], 2), 2, 0, frames) // [N, M, T, J, R]
   const energy = stretchMeans(ops, ops.abs(ops.sub(f, previous)), E, 'energy_segments') // [N, M, E, J, R]
-  return ops.concat([pooled, energy], 2)
+  return ops.concat([pooled, ops.dropout(energy, c.dropout_ratio)], 2)
 }
 
 /** [N, M, T, J, R] → [N, M, K, J, R]: the mean of each of K equal stretches of frames, in order. */

@@ -4,7 +4,7 @@ import {test} from 'node:test'
 import {isMotionError} from '../../src/core/errors.js'
 import {type NDArray, size} from '../../src/core/ndarray.js'
 import {getBackbone} from '../../src/backbones/registry.js'
-import {poolFramesArray} from '../../src/heads/action.js'
+import {type ActionConfig, poolFramesArray, poolFramesOps} from '../../src/heads/action.js'
 import {getHead} from '../../src/heads/registry.js'
 import * as tf from '@tensorflow/tfjs'
 import {HEAD_PREFIX, backboneInfo, buildModel, forwardModel, randomWeights, resolveModelConfig} from '../../src/model/model.js'
@@ -131,4 +131,22 @@ test('energy per stretch tells steady motion from a burst followed by rest, whic
   assert.deepEqual(one(steady), one(burst))
   assert.notDeepEqual(three(steady), three(burst))
   assert.deepEqual(three(burst).map((v) => Math.fround(v)), [4 / 3, 4 / 3, 0].map((v) => Math.fround(v)))
+})
+
+test('in training, dropout does not leak into the motion energy: features that never change have zero energy', () => {
+  // [N 2, M 1, T 6, J 3, R 8], the same features in every frame; dropout 0.5 in train mode.
+  const [N, M, T, J, R] = [2, 1, 6, 3, 8]
+  const frame = Float32Array.from({length: N * J * R}, (_, i) => 1 + Math.cos(i))
+  const data = new Float32Array(N * M * T * J * R)
+  for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) data.set(frame.subarray(n * J * R, (n + 1) * J * R), (n * T + t) * J * R)
+  const config: ActionConfig = {...getHead('action').defaults as ActionConfig, temporal_segments: 2, motion_energy: true, energy_segments: 3, dropout_ratio: 0.5}
+  const pooled = tf.tidy(() => poolFramesOps(tfjsOps(new Map(), 'train'), tf.tensor(data, [N, M, T, J, R]), config).arraySync() as number[][][][][])
+  const slots = pooled.flatMap((person) => person[0]!) // [N * P] slots of [J][R]
+  const means = slots.filter((_, i) => i % 5 < 2).flat(2)
+  const energies = slots.filter((_, i) => i % 5 >= 2).flat(2)
+  assert.equal(energies.length, N * 3 * J * R)
+  assert.ok(energies.every((v) => v === 0), `largest energy ${Math.max(...energies)}`)
+  // dropout is on: the stretch means are not the clean features
+  const clean = Array.from({length: N}, (_, n) => Array.from({length: 2}, () => Array.from(frame.subarray(n * J * R, (n + 1) * J * R)))).flat(2)
+  assert.ok(means.some((v, i) => Math.abs(v - clean[i]!) > 1e-3), 'dropout changed the stretch means')
 })
