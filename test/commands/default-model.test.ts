@@ -181,12 +181,13 @@ describe('accuracy regression: motion eval --camera static on slices of the test
     }
     writeFileSync(path.join(folder, 'index.json'), JSON.stringify({name: 'actions-13 slice', units: 'millimetres', up_axis: 'y', clips}))
     const r = await runCli(
-      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--data', folder, '--split', 'test', '--fps', '30', '--camera', 'static', '--json', '--fail-below', 'top1=50'],
+      ['eval', '--task', 'action', '--checkpoint', path.join(repoRoot, 'models', 'action'), '--data', folder, '--split', 'test', '--fps', '30', '--camera', 'static', '--json', '--fail-below', 'top1=80'],
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const json = JSON.parse(r.stdout) as {metrics: {top1: number}; action: {samples: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
-    assert.ok(json.metrics.top1 >= 50, `top-1 ${json.metrics.top1}% (72.2% on all 1,054 test windows)`)
+    // The bundled model: 42 of these 43 windows (97.7%); 84.2% on all 1,054 test windows (docs/default-models.md).
+    assert.ok(json.metrics.top1 >= 80, `top-1 ${json.metrics.top1}%`)
     // The per-class breakdown adds up to the overall top-1, in the model's class order.
     assert.deepEqual(json.action.perClass.map((c) => c.class), CLASSES)
     assert.equal(json.action.perClass.reduce((s, c) => s + c.samples, 0), json.action.samples)
