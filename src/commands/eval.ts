@@ -35,7 +35,7 @@ export default class Eval extends BaseCommand {
     pred: Flags.string({description: 'Array mode: predicted poses .npy [..., J, 3].', dependsOn: ['gt']}),
     gt: Flags.string({description: 'Array mode: ground-truth poses .npy, same shape and units.', dependsOn: ['pred']}),
     'fail-above': Flags.string({description: 'Fail (exit 5) when a metric is above a value: mpjpe=60, p_mpjpe=45, n_mpjpe=55, mpjve=10; mesh: mpve=90, mpjpe=80, pa_mpjpe=50.', multiple: true}),
-    'fail-below': Flags.string({description: 'Fail (exit 5) when a metric is below a value: top1=85, top5=95.', multiple: true}),
+    'fail-below': Flags.string({description: 'Fail (exit 5) when a metric is below a value: top1=85, top5=95, clip_top1=90 (--camera static).', multiple: true}),
     engine: Flags.string({description: 'Inference engine (auto: onnx when onnxruntime-node loads, else tfjs).', options: [...ENGINE_FLAG_OPTIONS], default: 'auto'}),
     backend: Flags.string({description: 'tfjs backend.', options: [...BACKEND_FLAG_OPTIONS], default: 'auto'}),
     threads: Flags.integer({description: 'CPU threads for the onnx engine.', min: 1}),
@@ -69,7 +69,7 @@ export default class Eval extends BaseCommand {
     const chosen = await chooseEvalModel({task, checkpoint: flags.checkpoint, run: flags.run})
     // Mesh models are scored on mesh folders (eval/mesh.ts).
     if (task !== undefined && getTask(task).output === 'meshes') return this.evalMesh(flags)
-    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5']
+    const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5', 'clip_top1']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
     const [{loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
       import('../model/config-keys.js'),
@@ -126,6 +126,7 @@ export default class Eval extends BaseCommand {
     }
     if (r.action) {
       this.info(`top-1 ${r.action.top1.toFixed(2)}%  top-5 ${r.action.top5.toFixed(2)}%  over ${r.action.samples} windows`)
+      if ('clipTop1' in r.action && 'clips' in r.action) this.info(`per clip (the mean of its windows' probabilities, as predict labels a person): top-1 ${r.action.clipTop1.toFixed(2)}% over ${r.action.clips} clips`)
       const shown = r.action.perClass.filter((c) => c.samples > 0)
       if (shown.length <= 20) this.info(`per class (right / windows): ${shown.map((c) => `${c.class} ${c.correct}/${c.samples}`).join(', ')}`)
     }

@@ -23,7 +23,7 @@ import {inputLayoutOf} from '../train/input-layout-option.js'
 import {isActionPickle} from '../data/ntu.js'
 import {evaluateNtu, loadNtuPickle, ntuRunData} from '../tasks/action/ntu.js'
 import {type ActionEvalResult, evaluateAction, evaluatePose, type PoseEvalResult} from '../tasks/evaluate.js'
-import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoEvalResult} from '../tasks/evaluate-video.js'
+import {evaluateVideoActionProtocol, evaluateVideoProtocol, type VideoActionEvalResult, type VideoEvalResult} from '../tasks/evaluate-video.js'
 
 export interface ModelEvalOptions {
   /** A task whose models give 3D joints or class scores (mesh models: eval/mesh.ts). */
@@ -74,7 +74,8 @@ export interface ModelEvalResult {
   clipLen: number
   pose?: PoseEvalResult
   video?: VideoEvalResult
-  action?: ActionEvalResult
+  /** Under --camera static, with the per-clip top-1 (VideoActionEvalResult). */
+  action?: ActionEvalResult | VideoActionEvalResult
   /** The headline metrics thresholds apply to. */
   metrics: Record<string, number>
 }
@@ -144,7 +145,7 @@ export async function evaluateModel(opts: ModelEvalOptions): Promise<ModelEvalRe
       const run = async (input: NDArray): Promise<NDArray> => (await engine.run(input)).logits!
       const windowLen = loaded.inference?.clipLen ?? clipLen
       const action = await evaluateVideoActionProtocol(run, clips, {cameraSeed: opts.cameraSeed, noise: opts.noise, layout: layout.inputLayout ?? 'halpe26', fps: opts.fps ?? 30, clipLen: windowLen, classes: names, persons: persons ?? 1, noConf: Boolean(opts.config.no_conf), limit: opts.limit})
-      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation: 'window', clipLen: windowLen, action, metrics: {top1: action.top1, top5: action.top5}}
+      return {task, model: path.resolve(modelPath), data: path.resolve(opts.data), split: opts.split, engine: engine.summary, cameraSeed: opts.cameraSeed, noise: opts.noise, normalisation: 'window', clipLen: windowLen, action, metrics: {top1: action.top1, top5: action.top5, clip_top1: action.clipTop1}}
     } finally {
       await engine.dispose()
     }

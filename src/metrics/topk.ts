@@ -66,3 +66,25 @@ export function classBreakdown(logits: FloatArray, labels: ArrayLike<number>, cl
   })
   return {perClass, confusion}
 }
+
+/** Class probabilities of one row of logits (numerically stable: the largest logit is taken out first). */
+export function softmax(logits: ArrayLike<number>): number[] {
+  const max = Math.max(...Array.from(logits))
+  const e = Array.from(logits, (v) => Math.exp(v - max))
+  const sum = e.reduce((a, v) => a + v, 0)
+  return e.map((v) => v / sum)
+}
+
+/**
+ * A track's class probabilities from its windows' logits `[W, classes]` (flat): the mean of each
+ * window's softmax, as `motion predict --task action` labels a person.
+ */
+export function meanProbabilities(logits: ArrayLike<number>, windows: number, classes: number): number[] {
+  if (windows < 1 || logits.length !== windows * classes) throw inputError(`mean probabilities: ${logits.length} logits are not ${windows} windows of ${classes} classes`)
+  const mean = new Array<number>(classes).fill(0)
+  for (let w = 0; w < windows; w++) {
+    const p = softmax(Array.prototype.slice.call(logits, w * classes, (w + 1) * classes) as number[])
+    for (let k = 0; k < classes; k++) mean[k]! += p[k]! / windows
+  }
+  return mean
+}

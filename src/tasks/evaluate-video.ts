@@ -29,6 +29,7 @@ import {inputError} from '../core/errors.js'
 import {type ActionEvalResult, actionEvalResult, evalIndices} from './evaluate.js'
 import {predictWindowedStream, windowOverlap} from '../data/windowed.js'
 import {mpjpe} from '../metrics/mpjpe.js'
+import {meanProbabilities} from '../metrics/topk.js'
 import {nMpjpe} from '../metrics/n-mpjpe.js'
 import {pMpjpe} from '../metrics/procrustes.js'
 import {rootRelative} from '../metrics/summary.js'
@@ -203,16 +204,27 @@ export interface VideoActionEvalOptions {
   limit?: number
 }
 
+export interface VideoActionEvalResult extends ActionEvalResult {
+  /**
+   * Top-1 over whole clips (%), each labelled by the mean of its windows' probabilities, as
+   * `motion predict --task action` labels a person's track.
+   */
+  clipTop1: number
+  clips: number
+}
+
 /**
  * Action recognition under the static-camera protocol: each test clip filmed whole by one static
  * camera (as for pose), its 2D track cut into consecutive windows of clipLen frames (a shorter clip:
  * one window resampled to clipLen), each window normalised by its own box as predict does, and
- * top-1/top-5 over the windows.
+ * top-1/top-5 over the windows, and top-1 over the clips (each labelled as predict labels a track).
  */
-export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: readonly MotionClip[], opts: VideoActionEvalOptions): Promise<ActionEvalResult> {
+export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: readonly MotionClip[], opts: VideoActionEvalOptions): Promise<VideoActionEvalResult> {
   const rng = new Rng(opts.cameraSeed)
   const logits: number[] = []
   const labels: number[] = []
+  let clipsRight = 0
+  let clipsScored = 0
   for (const clip of evalIndices(clips.length, opts.limit).map((i) => clips[i]!)) {
     const label = clip.action === null ? -1 : opts.classes.indexOf(clip.action)
     if (label < 0) throw inputError(`clip's action ${JSON.stringify(clip.action)} is not one of the model's classes (${opts.classes.join(', ')})`, {file: clip.file})
@@ -231,6 +243,10 @@ export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: rea
     const out = await logitsOf({data: batch, shape: [windows.length, opts.persons, opts.clipLen, NUM_JOINTS, channels]})
     logits.push(...out.data)
     for (let w = 0; w < windows.length; w++) labels.push(label)
+    // the clip as predict labels a person: the mean of its windows' probabilities
+    const mean = meanProbabilities(out.data, windows.length, opts.classes.length)
+    clipsScored++
+    if (mean.indexOf(Math.max(...mean)) === label) clipsRight++
   }
-  return actionEvalResult(logits, labels, opts.classes)
+  return {...actionEvalResult(logits, labels, opts.classes), clipTop1: clipsScored ? (100 * clipsRight) / clipsScored : 0, clips: clipsScored}
 }

@@ -185,9 +185,13 @@ describe('accuracy regression: motion eval --camera static on slices of the test
       {timeoutMs: 300_000},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    const json = JSON.parse(r.stdout) as {metrics: {top1: number}; action: {samples: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
+    const json = JSON.parse(r.stdout) as {metrics: {top1: number; clip_top1: number}; action: {samples: number; clips: number; clipTop1: number; perClass: {class: string; samples: number; correct: number}[]; confusion: number[][]}}
     // The bundled model: 42 of these 43 windows (97.7%); 84.2% on all 1,054 test windows (docs/default-models.md).
     assert.ok(json.metrics.top1 >= 80, `top-1 ${json.metrics.top1}%`)
+    // Per clip, each labelled by the mean of its windows' probabilities as predict labels a person.
+    assert.equal(json.action.clips, clips.length)
+    assert.equal(json.metrics.clip_top1, json.action.clipTop1)
+    assert.ok(json.metrics.clip_top1 >= 80, `per-clip top-1 ${json.metrics.clip_top1}%`)
     // The per-class breakdown adds up to the overall top-1, in the model's class order.
     assert.deepEqual(json.action.perClass.map((c) => c.class), CLASSES)
     assert.equal(json.action.perClass.reduce((s, c) => s + c.samples, 0), json.action.samples)

@@ -122,7 +122,9 @@ test('video_views runs are scored each epoch as motion eval --camera static scor
   const actionEval = parseEvents(a.stdout).find((e) => e.type === 'eval')!.metrics!
   const actionScored = await runCli(['eval', '--task', 'action', '--run', action, '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '2', '--json'])
   assert.equal(actionScored.code, 0, actionScored.stderr)
-  assert.equal(actionEval.top1, (JSON.parse(actionScored.stdout) as {metrics: Record<string, number>}).metrics.top1)
+  const actionMetrics = (JSON.parse(actionScored.stdout) as {metrics: Record<string, number>}).metrics
+  assert.deepEqual(Object.keys(actionEval).sort(), ['clip_top1', 'top1', 'top5'])
+  for (const name of ['top1', 'clip_top1']) assert.equal(actionEval[name], actionMetrics[name], name)
 })
 
 test('kill -9 after the first checkpoint, then --resume: no half-written checkpoint, steps continue, the run finishes as an uninterrupted one', async () => {

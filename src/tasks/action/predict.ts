@@ -15,6 +15,7 @@ import {confidentBox} from '../../data/confident-box.js'
 import {inputError, modelError} from '../../core/errors.js'
 import {writeFileAtomic} from '../../formats/atomic.js'
 import type {NDArray} from '../../core/ndarray.js'
+import {meanProbabilities, softmax} from '../../metrics/topk.js'
 import {personResults, writeAll} from '../outputs.js'
 import type {ActionPrediction, PersonResult, TaskContext, TaskOutcome} from '../types.js'
 
@@ -83,13 +84,6 @@ export function cropScale2d(x: NDArray): NDArray {
   return {data: out, shape: [...x.shape]}
 }
 
-export function softmax(logits: ArrayLike<number>): number[] {
-  const max = Math.max(...Array.from(logits))
-  const e = Array.from(logits, (v) => Math.exp(v - max))
-  const sum = e.reduce((a, v) => a + v, 0)
-  return e.map((v) => v / sum)
-}
-
 export async function predictAction(ctx: TaskContext, clipLen: number, channels: number): Promise<TaskOutcome> {
   const {tracks, engine, loaded} = ctx
   const numClasses = Number(loaded.model.config.headConfig.action_classes ?? loaded.model.config.headConfig.num_classes)
@@ -114,7 +108,7 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
     if (!logits) throw modelError(`the model returned ${Object.keys(out).join(', ') || 'nothing'}, not logits`, {file: loaded.source.path})
     const K = logits.shape[1]!
     const probs = starts.map((_, w) => softmax(logits.data.subarray(w * K, (w + 1) * K)))
-    const mean = names.map((_, k) => probs.reduce((a, p) => a + p[k]!, 0) / probs.length)
+    const mean = meanProbabilities(logits.data, starts.length, K)
     const best = mean.indexOf(Math.max(...mean))
     predictions.push({
       person: personValue(track.id),

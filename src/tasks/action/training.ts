@@ -141,7 +141,7 @@ async function videoViewEvaluation({settings, config, model, engineFor}: TrainDa
   if (!clips) return {best: LOSS_ONLY}
   const evaluate = engineEvaluate(engineFor, model, async (predict) => {
     const r = await evaluateVideoActionProtocol(predict, clips, {...videoEvalSettings(settings, config), classes, persons})
-    return {top1: r.top1, top5: r.top5}
+    return {top1: r.top1, top5: r.top5, clip_top1: r.clipTop1}
   })
   return {evaluate, best: TOP1}
 }

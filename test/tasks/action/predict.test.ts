@@ -1,10 +1,10 @@
-/** predict --task action helpers: window starts, MotionBERT crop_scale on 2D, softmax, class names. */
+/** predict --task action helpers: window starts, MotionBERT crop_scale on 2D, class names. */
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
-import {actionClassNames, actionWindowStarts, cropScale2d, softmax} from '../../../src/tasks/action/predict.js'
+import {actionClassNames, actionWindowStarts, cropScale2d} from '../../../src/tasks/action/predict.js'
 
 test('windows: every clipLen frames, the last one ending at the track end; short tracks are one window', () => {
   assert.deepEqual(actionWindowStarts(124, 60), [0, 60, 64])
@@ -23,12 +23,6 @@ test('crop_scale: the box of confident joints to [-1, 1], square, confidence kep
   assert.deepEqual(Array.from(y.slice(6, 9)), [0, 0, 0.5])
   assert.deepEqual(Array.from(y.slice(12, 15)), [1, 1, 0])
   assert.ok(cropScale2d({data: new Float32Array(9).fill(1), shape: [1, 3, 3]}).data.every((v) => v === 0), 'fewer than 4 joints: zeros')
-})
-
-test('softmax sums to 1 and keeps the order', () => {
-  const p = softmax([1, 3, 2])
-  assert.ok(Math.abs(p.reduce((a, v) => a + v, 0) - 1) < 1e-12)
-  assert.ok(p[1]! > p[2]! && p[2]! > p[0]!)
 })
 
 test('class names: classes.json beside the model, else class N; a wrong count is a model error', async () => {
