@@ -89,11 +89,15 @@ stage "$ACTION_MINUTES" "$WORK/action" finetune --task action --from "$WORK/pose
 stage "$ACTION_MINUTES" "$WORK/action-block" finetune --task action --from "$WORK/action/latest" \
   --config "$ROOT/configs/default/finetune-action-video.yaml" --freeze 1 --lr-head 3e-4 --lr-backbone 1e-4 \
   --data "$WORK/action-clips" --eval-limit 0 --seed 3 --epochs 6
+# 3c. Then the last two blocks and the head, 2 epochs at half those learning rates (--freeze 2).
+stage "$ACTION_MINUTES" "$WORK/action-block2" finetune --task action --from "$WORK/action-block/latest" \
+  --config "$ROOT/configs/default/finetune-action-video.yaml" --freeze 2 --lr-head 1.5e-4 --lr-backbone 5e-5 \
+  --data "$WORK/action-clips" --eval-limit 0 --seed 4 --epochs 2
 
 # 4. The bundled folders: the runs' latest checkpoints, their licence, the action class names.
 if [ "${NO_BUNDLE:-0}" != 1 ]; then
   for task in pose3d action; do
-    run="$WORK/$task"; if [ "$task" = action ]; then run="$WORK/action-block"; fi
+    run="$WORK/$task"; if [ "$task" = action ]; then run="$WORK/action-block2"; fi
     rm -rf "$ROOT/models/$task"; mkdir -p "$ROOT/models/$task"
     cp "$run/latest/model.safetensors" "$ROOT/models/$task/"
     node -e '
@@ -104,7 +108,7 @@ c.provenance = {...c.provenance, licence, modelCard: "models/MODEL_CARD.md"}
 fs.writeFileSync(dst, JSON.stringify(c, null, 2) + "\n")
 ' "$run/latest/config.json" "$ROOT/models/$task/config.json" "$LICENCE"
   done
-  node -e 'const r = require(process.argv[1]); console.log(JSON.stringify(r.classes))' "$WORK/action-block/run.json" > "$ROOT/models/action/classes.json"
+  node -e 'const r = require(process.argv[1]); console.log(JSON.stringify(r.classes))' "$WORK/action-block2/run.json" > "$ROOT/models/action/classes.json"
 fi
 
 # 5. Evaluation (docs/default-models.md): static cameras, seed 1000003, exact and noisy 2D.
@@ -112,4 +116,4 @@ for data in "$CMU" ${BANDAI:+"$BANDAI"}; do
   $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static
   $MOTION eval --task pose3d --checkpoint "$ROOT/models/pose3d" --data "$data" --split test --fps 30 --camera static --noise
 done
-$MOTION eval --task action --checkpoint "$WORK/action-block/latest" --data "$WORK/action-clips" --split test --fps 30 --camera static
+$MOTION eval --task action --checkpoint "$WORK/action-block2/latest" --data "$WORK/action-clips" --split test --fps 30 --camera static
