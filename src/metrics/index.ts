@@ -5,6 +5,6 @@ export {pMpjpe, procrustesAlign, procrustesTransform, applySimilarity, type Simi
 export {nMpjpe} from './n-mpjpe.js'
 export {mpjve, accelerationError} from './temporal.js'
 export {pck, type PckResult} from './pck.js'
-export {classBreakdown, type ClassAccuracy, meanProbabilities, softmax, topKAccuracy} from './topk.js'
+export {classBreakdown, type ClassAccuracy, softmax, topKAccuracy, trackProbabilities} from './topk.js'
 export {svd3, symmetricEigen3, det3, type Svd3} from './svd3.js'
 export {poseMetrics, rootRelative, type PoseMetrics} from './summary.js'

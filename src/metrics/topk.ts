@@ -76,15 +76,12 @@ export function softmax(logits: ArrayLike<number>): number[] {
 }
 
 /**
- * A track's class probabilities from its windows' logits `[W, classes]` (flat): the mean of each
- * window's softmax, as `motion predict --task action` labels a person.
+ * A track's class probabilities from its windows' logits `[W, classes]` (flat): each window's
+ * softmax, and their mean, by which `motion predict --task action` labels a person.
  */
-export function meanProbabilities(logits: ArrayLike<number>, windows: number, classes: number): number[] {
+export function trackProbabilities(logits: ArrayLike<number>, windows: number, classes: number): {perWindow: number[][]; mean: number[]} {
   if (windows < 1 || logits.length !== windows * classes) throw inputError(`mean probabilities: ${logits.length} logits are not ${windows} windows of ${classes} classes`)
-  const mean = new Array<number>(classes).fill(0)
-  for (let w = 0; w < windows; w++) {
-    const p = softmax(Array.prototype.slice.call(logits, w * classes, (w + 1) * classes) as number[])
-    for (let k = 0; k < classes; k++) mean[k]! += p[k]! / windows
-  }
-  return mean
+  const perWindow = Array.from({length: windows}, (_, w) => softmax(Array.from({length: classes}, (_, k) => logits[w * classes + k]!)))
+  const mean = Array.from({length: classes}, (_, k) => perWindow.reduce((a, p) => a + p[k]!, 0) / windows)
+  return {perWindow, mean}
 }

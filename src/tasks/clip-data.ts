@@ -13,6 +13,7 @@ import {Motion3dDataset} from '../data/motion3d/dataset.js'
 import type {InferenceSettings} from '../model/native.js'
 import {TRAINED_OUTPUT_UNITS, type OutputUnits} from '../model/units.js'
 import type {BatchSource} from './batches.js'
+import type {VideoActionEvalOptions, VideoEvalOptions} from './evaluate-video.js'
 import {VideoBatchSource} from './pose3d/video-data.js'
 import type {RunSettings} from './train-types.js'
 
@@ -53,7 +54,7 @@ export async function loadTestClips(settings: RunSettings): Promise<MotionClip[]
  * exact 2D as the AlphaPose reader gives it (unless input_layout says), the run's --fps (else 30),
  * the model's own window length, at most --eval-limit test clips.
  */
-export function videoEvalSettings(settings: RunSettings, config: MotionConfig): {cameraSeed: number; noise: false; layout: InputLayout; fps: number; clipLen: number; noConf: boolean; limit: number} {
+export function videoEvalSettings(settings: RunSettings, config: MotionConfig): Pick<VideoEvalOptions & VideoActionEvalOptions, 'cameraSeed' | 'noise' | 'layout' | 'fps' | 'clipLen' | 'noConf' | 'limit'> {
   return {
     cameraSeed: evalCameraSeed(settings),
     noise: false,

@@ -29,7 +29,7 @@ import {inputError} from '../core/errors.js'
 import {type ActionEvalResult, actionEvalResult, evalIndices} from './evaluate.js'
 import {predictWindowedStream, windowOverlap} from '../data/windowed.js'
 import {mpjpe} from '../metrics/mpjpe.js'
-import {meanProbabilities} from '../metrics/topk.js'
+import {trackProbabilities} from '../metrics/topk.js'
 import {nMpjpe} from '../metrics/n-mpjpe.js'
 import {pMpjpe} from '../metrics/procrustes.js'
 import {rootRelative} from '../metrics/summary.js'
@@ -244,7 +244,7 @@ export async function evaluateVideoActionProtocol(logitsOf: RunModel, clips: rea
     logits.push(...out.data)
     for (let w = 0; w < windows.length; w++) labels.push(label)
     // the clip as predict labels a person: the mean of its windows' probabilities
-    const mean = meanProbabilities(out.data, windows.length, opts.classes.length)
+    const {mean} = trackProbabilities(out.data, windows.length, opts.classes.length)
     clipsScored++
     if (mean.indexOf(Math.max(...mean)) === label) clipsRight++
   }

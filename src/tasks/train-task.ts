@@ -47,6 +47,9 @@ export interface BestMetricChoice {
   higherIsBetter: boolean
 }
 
+/** Without an evaluation, the best checkpoint is the one with the lowest training loss. */
+export const LOSS_ONLY: BestMetricChoice = {name: 'loss', higherIsBetter: false}
+
 /** What the loss needs besides outputs and targets. */
 export interface LossSpec {
   /** The model's backbone (MixSTE / Strided carry their own objectives). */

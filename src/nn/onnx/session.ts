@@ -135,22 +135,28 @@ function countPhysicalCores(): number | undefined {
   }
 }
 
+/**
+ * The cache key of `source`'s session under these options, with its ONNX bytes when they had to be
+ * made: a graph whose session is still held is not encoded again. A runner that writes the
+ * optimised graph (optimizedModelPath) gets a key of its own, as onnxruntime writes the file while
+ * it creates the session.
+ */
+function sessionKeyFor(source: Graph | Uint8Array, optionsKey: string, fuse: boolean, optimizedModelPath: string | undefined): {key: string; bytes?: Uint8Array} {
+  let known = keysBySource.get(source)
+  if (!known) keysBySource.set(source, (known = new Map()))
+  const knownKey = known.get(optionsKey)
+  if (knownKey !== undefined && sessions.has(knownKey) && !optimizedModelPath) return {key: knownKey}
+  const bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
+  const key = `${createHash('sha256').update(bytes).digest('hex')}:${optionsKey}`
+  known.set(optionsKey, key)
+  return {key: optimizedModelPath ? `${key}:${optimizedModelPath}:${++privateSessions}` : key, bytes}
+}
+
 export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRunnerOptions = {}): Promise<OnnxRunner> {
   const ort = await loadOnnxRuntime()
   const threads = opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : defaultOnnxThreads()
   const fuse = opts.fuse ?? true
-  const optionsKey = `${threads}:${fuse}`
-  let known = keysBySource.get(source)
-  if (!known) keysBySource.set(source, (known = new Map()))
-  let key = known.get(optionsKey)
-  let bytes: Uint8Array | undefined
-  // the optimised graph is written as a session is created: that takes a session of its own
-  if (key === undefined || !sessions.has(key) || opts.optimizedModelPath) {
-    bytes = source instanceof Uint8Array ? source : toOnnxBytes(fuse && source.mode === 'eval' ? fuseForInference(source) : source)
-    key = `${createHash('sha256').update(bytes).digest('hex')}:${optionsKey}`
-    known.set(optionsKey, key)
-  }
-  if (opts.optimizedModelPath) key = `${key}:${opts.optimizedModelPath}:${++privateSessions}`
+  const {key, bytes} = sessionKeyFor(source, `${threads}:${fuse}`, fuse, opts.optimizedModelPath)
   let cached = sessions.get(key)
   if (!cached) {
     const options: InferenceSession.SessionOptions = {
@@ -160,9 +166,9 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
       executionMode: 'sequential',
       ...(opts.optimizedModelPath ? {optimizedModelFilePath: opts.optimizedModelPath} : {}),
     }
-    const sessionKey = key
+    // bytes are made whenever the key has no session yet (sessionKeyFor)
     const session = ort.InferenceSession.create(bytes!, options).catch((err: unknown) => {
-      sessions.delete(sessionKey)
+      sessions.delete(key)
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
       throw modelError(`onnxruntime could not load the model graph: ${reason}`, {hint: 'this is a bug in the ONNX export; try --engine tfjs'})
     })
@@ -173,7 +179,6 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
   if (idleAt >= 0) idle.splice(idleAt, 1)
   cached.users++
   const entry = cached
-  const entryKey = key
   let session: InferenceSession
   try {
     session = await entry.session
@@ -214,9 +219,9 @@ export async function createOnnxRunner(source: Graph | Uint8Array, opts: OnnxRun
       if (disposed) return
       disposed = true
       entry.users--
-      if (entry.users > 0 || sessions.get(entryKey) !== entry) return
-      if (opts.optimizedModelPath) return releaseSession(entryKey)
-      idle.push(entryKey)
+      if (entry.users > 0 || sessions.get(key) !== entry) return
+      if (opts.optimizedModelPath) return releaseSession(key)
+      idle.push(key)
       if (idle.length > MAX_IDLE_SESSIONS) await releaseSession(idle.shift()!)
     },
   }

@@ -15,7 +15,7 @@ import {confidentBox} from '../../data/confident-box.js'
 import {inputError, modelError} from '../../core/errors.js'
 import {writeFileAtomic} from '../../formats/atomic.js'
 import type {NDArray} from '../../core/ndarray.js'
-import {meanProbabilities, softmax} from '../../metrics/topk.js'
+import {trackProbabilities} from '../../metrics/topk.js'
 import {personResults, writeAll} from '../outputs.js'
 import type {ActionPrediction, PersonResult, TaskContext, TaskOutcome} from '../types.js'
 
@@ -107,8 +107,7 @@ export async function predictAction(ctx: TaskContext, clipLen: number, channels:
     const logits = out.logits
     if (!logits) throw modelError(`the model returned ${Object.keys(out).join(', ') || 'nothing'}, not logits`, {file: loaded.source.path})
     const K = logits.shape[1]!
-    const probs = starts.map((_, w) => softmax(logits.data.subarray(w * K, (w + 1) * K)))
-    const mean = meanProbabilities(logits.data, starts.length, K)
+    const {perWindow: probs, mean} = trackProbabilities(logits.data, starts.length, K)
     const best = mean.indexOf(Math.max(...mean))
     predictions.push({
       person: personValue(track.id),

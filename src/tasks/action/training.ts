@@ -14,7 +14,7 @@ import {augmentOf, evalCameraSeed, loadClipWindows, loadTestClips, loadTestWindo
 import {evaluateAction} from '../evaluate.js'
 import {evaluateVideoActionProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import {engineEvaluate, type TaskEvaluation, type TaskTrainData, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, LOSS_ONLY, type TaskEvaluation, type TaskTrainData, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {evaluateNtu, loadNtuPickle, NtuBatchSource, ntuClassCount, ntuRunData} from './ntu.js'
@@ -82,7 +82,6 @@ export const actionTraining: TrainTaskEntry = {
   },
 }
 
-const LOSS_ONLY = {name: 'loss', higherIsBetter: false}
 const TOP1 = {name: 'top1', higherIsBetter: true}
 
 /** MotionBERT's NTU pickles: samples prepared once as ActionDataset. */

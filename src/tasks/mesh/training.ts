@@ -3,7 +3,7 @@
  * MotionBERT's MeshLoss, and MPVE on the test clips picking the best checkpoint.
  */
 import {inputError} from '../../core/errors.js'
-import type {TrainTaskEntry} from '../train-task.js'
+import {LOSS_ONLY, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {initialMeshModel, meshBatchSource, meshEvaluator, meshVertices, readMeshRunData, runMeshLoss} from './finetune.js'
 import {meshLoss} from './losses.js'
@@ -28,7 +28,7 @@ export const meshTraining: TrainTaskEntry = {
       meshLoss: loss,
       ...(loss.lambda_verts > 0 ? {meshVertices: meshVertices(model)} : {}),
       async evaluation() {
-        if (!(settings.evalLimit > 0 && data.test.length > 0)) return {best: {name: 'loss', higherIsBetter: false}}
+        if (!(settings.evalLimit > 0 && data.test.length > 0)) return {best: LOSS_ONLY}
         const evaluate = meshEvaluator(model, data.test, {clipLen: Number(config.clip_len), batchSize: Number(config.batch_size), flip: Boolean(config.flip), limit: settings.evalLimit, noConf: Boolean(config.no_conf)}, (weights) => engineFor({...model, weights}))
         return {evaluate, best: {name: 'mpve', higherIsBetter: false}}
       },

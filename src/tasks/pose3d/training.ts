@@ -17,7 +17,7 @@ import {augmentOf, checkpointDescription, evalCameraSeed, loadClipWindows, loadT
 import {evaluatePose} from '../evaluate.js'
 import {evaluateVideoProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
-import {engineEvaluate, type LossSpec, type TaskEvaluation, type TaskLoss, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
+import {engineEvaluate, LOSS_ONLY, type LossSpec, type TaskEvaluation, type TaskLoss, type TrainDataContext, type TrainTaskEntry} from '../train-task.js'
 import type {TrainBatch} from '../train-types.js'
 import {finetuneBase} from '../training-model.js'
 import {readTracks2d, TwoDBatchSource, windowTracks} from './data-2d.js'
@@ -82,8 +82,6 @@ export const pose3dTraining: TrainTaskEntry = {
 
   loss: poseLoss,
 }
-
-const LOSS_ONLY = {name: 'loss', higherIsBetter: false}
 
 /**
  * video_views runs take window-normalised input and predict metres: each epoch is scored as
