@@ -21,11 +21,12 @@
  * command tests). MOTION_TEST_PIN=0 turns this off.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire, syncBuiltinESMExports} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import type * as NodeTest from 'node:test'
+import {allowedCpus} from '../helpers/cpus.js'
 
 const nodeTest = createRequire(import.meta.url)('node:test') as typeof NodeTest & Record<string, unknown>
 
@@ -221,19 +222,5 @@ function pinToOneCpu(lockDir: string): void {
     const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], {stdio: 'ignore'})
     if (r.status !== 0) rmSync(lock, {recursive: true, force: true})
     return
-  }
-}
-
-/** The CPUs this process may run on (/proc/self/status Cpus_allowed_list: "0-3,6"). */
-function allowedCpus(): number[] {
-  try {
-    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? ''
-    return list.split(',').flatMap((part) => {
-      const [a, b] = part.split('-').map(Number)
-      if (!Number.isInteger(a)) return []
-      return Array.from({length: (Number.isInteger(b) ? b! : a!) - a! + 1}, (_, i) => a! + i)
-    })
-  } catch {
-    return []
   }
 }

@@ -3,9 +3,10 @@
  * WebGL2 through SwiftShader. MOTION_CHROMIUM names another binary.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import os from 'node:os'
 import type {Browser} from 'playwright-core'
+import {allowedCpuList} from './cpus.js'
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium']
 
@@ -30,7 +31,7 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
  * of their time waiting on each other.
  */
 async function onEveryCpu<T>(start: () => Promise<T>): Promise<T> {
-  const mine = process.platform === 'linux' ? /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] : undefined
+  const mine = allowedCpuList()
   const all = `0-${os.cpus().length - 1}`
   if (!mine || mine === all) return start()
   const setCpus = (list: string): unknown => spawnSync('taskset', ['-p', '-c', list, String(process.pid)], {stdio: 'ignore'})
