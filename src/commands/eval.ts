@@ -2,6 +2,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
+import {formatTable} from '../cli/table.js'
 import {getTask, TASKS, type Task} from '../heads/tasks.js'
 
 export default class Eval extends BaseCommand {
@@ -108,9 +109,10 @@ export default class Eval extends BaseCommand {
       // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'rigid N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.n_mpjpe_rigid), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
       rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.n_mpjpe_rigid), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
-      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
-      this.info('errors in mm, root-relative (mean over each action\'s frames; bone CV and jumps: median over clips; jumps = largest step / median step, over the truth\'s):')
-      for (const row of rows) this.info(row.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  '))
+      rows.push(['(mean of clips)', '', '', cell(v.byClip.mpjpe), cell(v.byClip.p_mpjpe), cell(v.byClip.n_mpjpe)])
+      rows.push(['(mean of frames)', '', '', cell(v.byFrame.mpjpe), cell(v.byFrame.p_mpjpe), cell(v.byFrame.n_mpjpe)])
+      this.info('errors in mm, root-relative (mean over each action\'s frames; bone CV and jumps: median over clips; jumps = largest step / median step, over the truth\'s; the headline figures are the mean of actions):')
+      for (const line of formatTable(rows)) this.info(line)
       this.info(`largest jump ratio of any clip: ${v.jump_ratio_max.toFixed(2)}`)
       result = {...r}
       return this.finish(result, thresholds.checkThresholds(r.metrics, limits), thresholds.describeFailure, ExitCode.threshold)
@@ -120,9 +122,8 @@ export default class Eval extends BaseCommand {
       // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
       const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]
       rows.push(['mean of actions', String(r.pose.frames), r.pose.mpjpe.toFixed(1), r.pose.p_mpjpe.toFixed(1), r.pose.n_mpjpe.toFixed(1)])
-      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
       this.info('errors in mm, root-relative (mean over each action\'s frames; the last row is the mean over actions):')
-      for (const row of rows) this.info(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
+      for (const line of formatTable(rows)) this.info(line)
     }
     if (r.action) {
       this.info(`top-1 ${r.action.top1.toFixed(2)}%  top-5 ${r.action.top5.toFixed(2)}%  over ${r.action.samples} windows`)

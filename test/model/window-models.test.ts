@@ -90,7 +90,8 @@ test('eval --camera static: per-action N-MPJPE, bone CV and seam jumps for windo
   const data = path.join(dataDir, 'cmu-mocap-h36m17')
   const r = await runCli(['eval', '--task', 'pose3d', '--checkpoint', model, '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '3', '--json'])
   assert.equal(r.code, 0, r.stderr)
-  const json = JSON.parse(r.stdout) as {video: {clips: number; n_mpjpe: number; n_mpjpe_rigid: number; mpjpe: number | null; bone_cv: number; jump_ratio: number; perAction: {action: string; n_mpjpe_rigid: number}[]}; normalisation: string}
+  type Means = {mpjpe: number | null; p_mpjpe: number; n_mpjpe: number}
+  const json = JSON.parse(r.stdout) as {video: {clips: number; n_mpjpe: number; n_mpjpe_rigid: number; mpjpe: number | null; bone_cv: number; jump_ratio: number; perAction: {action: string; frames: number; n_mpjpe: number; n_mpjpe_rigid: number}[]; byClip: Means; byFrame: Means}; normalisation: string}
   assert.equal(json.video.clips, 3)
   assert.equal(json.normalisation, 'window')
   assert.ok(json.video.n_mpjpe > 0 && Number.isFinite(json.video.n_mpjpe))
@@ -100,6 +101,14 @@ test('eval --camera static: per-action N-MPJPE, bone CV and seam jumps for windo
   assert.ok(Number.isFinite(json.video.n_mpjpe_rigid) && json.video.n_mpjpe_rigid > 0)
   assert.notEqual(json.video.n_mpjpe_rigid, json.video.n_mpjpe)
   assert.ok(json.video.perAction.every((a) => Number.isFinite(a.n_mpjpe_rigid)))
+  // the same errors averaged over frames: the frame-weighted mean of the actions' figures
+  const frames = json.video.perAction.reduce((s, a) => s + a.frames, 0)
+  const weighted = json.video.perAction.reduce((s, a) => s + a.n_mpjpe * a.frames, 0) / frames
+  assert.ok(Math.abs(json.video.byFrame.n_mpjpe - weighted) < 1e-6, `${json.video.byFrame.n_mpjpe} vs ${weighted}`)
+  // and over clips: a mean of clip means, within the range of the actions' figures
+  const perAction = json.video.perAction.map((a) => a.n_mpjpe)
+  assert.ok(json.video.byClip.n_mpjpe >= Math.min(...perAction) - 1e-9 && json.video.byClip.n_mpjpe <= Math.max(...perAction) + 1e-9)
+  assert.ok(json.video.byClip.mpjpe !== null && json.video.byClip.p_mpjpe > 0)
   // The official checkpoint: infer_wild's pipeline, normalised units (no MPJPE in mm).
   const official = await runCli(['eval', '--task', 'pose3d', '--checkpoint', DSTFORMER, '--config', path.join(repoRoot, 'configs', 'test', 'tiny.yaml'), '--data', data, '--split', 'test', '--fps', '30', '--camera', 'static', '--limit', '2', '--json'])
   assert.equal(official.code, 0, official.stderr)
