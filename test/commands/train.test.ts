@@ -66,7 +66,10 @@ test('motion pretrain: a tiny run on real mocap lowers the loss; every --json ev
 
 test('motion finetune --freeze backbone: the head trains on cached features (speedup reported), the backbone stays bit-for-bit', async () => {
   const out = path.join(tmp, 'ft-action')
-  const r = await runCli(['finetune', '--task', 'action', '--from', pretrainRun(), '--data', data, '--out', out, '--epochs', '2', '--freeze', 'backbone', '--config', config, ...COMMON])
+  // energy_segments 2 does not divide clip_len 27, but motion_energy is off, so the head never uses it: not refused
+  const actionConfig = path.join(tmp, 'tiny-action.yaml')
+  writeFileSync(actionConfig, `${readFileSync(config, 'utf8')}energy_segments: 2\n`)
+  const r = await runCli(['finetune', '--task', 'action', '--from', pretrainRun(), '--data', data, '--out', out, '--epochs', '2', '--freeze', 'backbone', '--config', actionConfig, ...COMMON])
   assert.equal(r.code, 0, r.stderr)
   const events = parseEvents(r.stdout)
   const done = events[events.length - 1]!
@@ -125,6 +128,18 @@ test('video_views runs are scored each epoch as motion eval --camera static scor
   const actionMetrics = (JSON.parse(actionScored.stdout) as {metrics: Record<string, number>}).metrics
   assert.deepEqual(Object.keys(actionEval).sort(), ['clip_top1', 'top1', 'top5'])
   for (const name of ['top1', 'clip_top1']) assert.equal(actionEval[name], actionMetrics[name], name)
+})
+
+test('finetune --task action refuses stretch counts that do not divide clip_len, before any work, with no run folder', async () => {
+  for (const [extra, key] of [['temporal_segments: 4', 'temporal_segments'], ['motion_energy: true\nenergy_segments: 2', 'energy_segments']] as const) {
+    const file = path.join(tmp, `bad-${key}.yaml`)
+    writeFileSync(file, `${readFileSync(config, 'utf8')}${extra}\n`)
+    const out = path.join(tmp, `bad-${key}`)
+    const r = await runCli(['finetune', '--task', 'action', '--from', pretrainRun(), '--data', data, '--out', out, '--epochs', '1', '--config', file, ...COMMON])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stdout + r.stderr, new RegExp(`${key} \\d+ does not divide clip_len 27`))
+    assert.equal(existsSync(out), false)
+  }
 })
 
 test('kill -9 after the first checkpoint, then --resume: no half-written checkpoint, steps continue, the run finishes as an uninterrupted one', async () => {

@@ -56,7 +56,9 @@ export const actionTraining: TrainTaskEntry = {
     }
     const model = base.head.name === 'action' && base.config.headConfig.action_classes === classes.length ? base : withFreshHead(base, headConfig, settings.seed)
     // The head's own check would only fire at the first step, after the feature cache is built.
-    for (const key of ['temporal_segments', 'energy_segments']) {
+    // energy_segments only counts when motion_energy is on (the head ignores it otherwise).
+    const checked = model.config.headConfig.motion_energy === true ? ['temporal_segments', 'energy_segments'] : ['temporal_segments']
+    for (const key of checked) {
       const segments = Number(model.config.headConfig[key] ?? 1)
       if (Number(config.clip_len) % segments !== 0) throw inputError(`${key} ${segments} does not divide clip_len ${config.clip_len}: the action head averages equal stretches of each clip`, {hint: `choose a clip_len that is a multiple of ${key}`})
     }
