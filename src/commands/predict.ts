@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {formatTable} from '../cli/table.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
 import {DEFAULT_TASK, getTask, TASKS, type Task} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
@@ -182,7 +183,8 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       if (p.action) {
         // The answer first: the label, then each class's mean probability, highest first.
         this.info(`action: ${p.action.label}`)
-        for (const [name, score] of Object.entries(p.action.scores).sort((a, b) => b[1] - a[1])) this.info(`  ${name.padEnd(12)} ${score.toFixed(3)}`)
+        const ranked = Object.entries(p.action.scores).sort((a, b) => b[1] - a[1])
+        for (const line of formatTable(ranked.map(([name, score]) => [name, score.toFixed(3)]))) this.info(`  ${line}`)
         this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
       } else if (getTask(result.task as Task).output === 'meshes') this.info(`wrote ${p.files !== undefined ? `${p.out}${path.sep} (${count(p.files, 'file')} frame_NNNNNN.obj, one per frame)` : p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
       else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)

@@ -118,6 +118,9 @@ describe('motion predict --task action with the bundled action model', {concurre
     assert.ok(m, r.stdout)
     assert.ok(CLASSES.includes(m[1]!), m[1])
     for (const c of CLASSES) assert.match(r.stdout, new RegExp(`^  ${c} +\\d\\.\\d{3}$`, 'm'))
+    // one column of scores, however long the class names (walk-turn-right, raise-up-both-hands)
+    const scoreColumns = new Set(r.stdout.split('\n').filter((l) => /^  \S+ +\d\.\d{3}$/.test(l)).map((l) => l.length))
+    assert.equal(scoreColumns.size, 1, r.stdout)
   })
 
   test('--json: label, scores summing to 1, windows covering the track; the written file agrees', async () => {
