@@ -30,21 +30,8 @@ POSE_MINUTES="${POSE_MINUTES:-0}"
 ACTION_MINUTES="${ACTION_MINUTES:-0}"
 mkdir -p "$WORK"
 
-# Runs a training command, interrupting it (SIGINT: latest saved, exit 130) after $1 minutes.
-budget() {
-  local minutes="$1"; shift
-  if [ "$minutes" = 0 ]; then "$@"; return; fi
-  "$@" & local pid=$!
-  ( sleep "$((minutes * 60))"; kill -INT "$pid" 2>/dev/null || true ) & local timer=$!
-  wait "$pid" || [ $? = 130 ]
-  kill "$timer" 2>/dev/null || true
-}
-
-# A stage: a fresh run, or the existing one continued.
-stage() {
-  local minutes="$1" run="$2"; shift 2
-  if [ -f "$run/run.json" ]; then budget "$minutes" $MOTION "$1" --resume "$run"; else budget "$minutes" $MOTION "$@" --out "$run"; fi
-}
+# shellcheck source=scripts/training-stages.sh
+source "$ROOT/scripts/training-stages.sh"
 
 # 1. The clip indexes: CMU + Bandai train clips (or CMU alone), relabelled and repeated.
 if [ "$CMU_ONLY" = 1 ]; then
