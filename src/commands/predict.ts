@@ -1,11 +1,10 @@
-import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {formatTable} from '../cli/table.js'
+import {count, planLines, resultLines} from '../cli/predict-report.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
-import {DEFAULT_TASK, getTask, TASKS, type Task} from '../heads/tasks.js'
+import {DEFAULT_TASK, TASKS} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
-import type {PredictProgress, PredictResult} from '../tasks/types.js'
+import type {PredictProgress} from '../tasks/types.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -135,14 +134,11 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
           if (showProgress && !videoBar) videoBar = progressBar(p.total)
           videoBar?.update(p.done, `${p.done}/${p.total} frames, ${p.fps.toFixed(1)} frames/s`)
         },
-        onPlan: ({data, selection, windowsPerPerson, video}) => {
+        onPlan: (plan) => {
           videoBar?.done()
           videoBar = undefined
-          const people = data.people.length
-          this.info(`input: ${data.file} (${video ? 'video, 2D from the bundled detector' : data.format}, ${count(data.frameCount, 'frame')}, ${count(people, 'person', 'people')})`)
-          for (const t of selection.tracks) this.info(`person ${t.id}: ${reasonText(selection.reason)}; detected in ${count(t.detectedFrames, 'frame')}, ${t.filledFrames} filled by interpolation (confidence 0)${t.duplicateFrames ? `, ${t.duplicateFrames} with duplicate detections (best score kept)` : ''}`)
-          if (selection.others.length) this.info(`other tracks: ${selection.others.slice(0, 8).map((o) => `${o.id} (${count(o.frames, 'frame')})`).join(', ')}${selection.others.length > 8 ? `, and ${selection.others.length - 8} more` : ''}; choose one with --person ID or use --all-people`)
-          if (selection.skipped.length) this.info(`skipped (no confident keypoint): ${selection.skipped.join(', ')}`)
+          for (const line of planLines(plan)) this.info(line)
+          const {windowsPerPerson} = plan
           offsets = windowsPerPerson.map((_, i) => windowsPerPerson.slice(0, i).reduce((a, b) => a + b, 0))
           const windows = windowsPerPerson.reduce((a, b) => a + b, 0)
           if (showProgress && windows >= LONG_INPUT_WINDOWS) bar = progressBar(windows)
@@ -154,43 +150,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
       bar?.done()
       process.off('SIGINT', onSigint)
     })
-
-    if (result.video) {
-      const v = result.video
-      this.info(`video: ${v.source.width}x${v.source.height}, ${v.source.fps} fps, ${count(v.source.frames, 'frame')} decoded; detector ${v.detector.name}; ${count(v.people, 'person', 'people')} tracked${v.droppedTracks ? ` (${v.droppedTracks} short tracks dropped)` : ''}`)
-      if (v.save2d) this.info(`wrote ${v.save2d} (2D, AlphaPose format)`)
-    }
-    if (result.times) {
-      const t = result.times
-      const fps = result.video ? result.video.source.frames / (t.total_ms / 1000) : 0
-      this.info(`times: decode ${t.decode_ms} ms, detect ${t.detect_ms} ms, track ${t.track_ms} ms, model load ${t.model_load_ms} ms (alongside detection; then ${t.setup_ms} ms to lifting), lift ${t.lift_ms} ms, write ${t.write_ms} ms; ${(t.total_ms / 1000).toFixed(1)} s in all (${fps.toFixed(1)} frames/s)`)
-    }
-
-    this.info(`model: ${result.model.bundled ? 'bundled ' : ''}${result.model.path} (${result.model.backbone} + ${result.model.head})`)
-    this.info(`engine: ${result.engine.name}${result.engine.backend ? ` (backend ${result.engine.backend})` : ''}${result.engine.threads ? ` (${result.engine.threads} threads)` : ''}: ${result.engine.reason}`)
-    // MixSTE / Strided run their official windows on 2D normalised by the video size ('screen').
-    const screen = result.options.mode === 'screen'
-    const units =
-      result.units === 'pixels'
-        ? 'pixels (x, y aligned with the video; z in the same scale)'
-        : result.units === 'mm'
-          ? `mm (the ${result.model.backbone} model's ${result.model.outputUnits === 'metres' ? 'metres x 1000' : 'millimetres'}; ${screen ? '2D normalised by --video-size as its official code does' : "each window's 2D scaled to its own box"})`
-          : screen
-            ? `normalised image units, as the ${result.model.backbone} model was trained here (x, y as the 2D input normalised by the video width: x / w * 2 - 1; z on the same scale)`
-            : 'normalised [-1, 1] (the 2D track scaled to its box)'
-    const root = result.rootRelative ? 'root-relative (pelvis at 0)' : "first frame's root depth of each clip set to 0"
-    for (const p of result.people) {
-      if (p.action) {
-        // The answer first: the label, then each class's mean probability, highest first.
-        this.info(`action: ${p.action.label}`)
-        const ranked = Object.entries(p.action.scores).sort((a, b) => b[1] - a[1])
-        for (const line of formatTable(ranked.map(([name, score]) => [name, score.toFixed(3)]))) this.info(`  ${line}`)
-        this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} in ${count(p.action.windows.length, 'window')}, label ${p.action.label} (mean class probability over the windows)`)
-      } else if (getTask(result.task as Task).output === 'meshes') this.info(`wrote ${p.files !== undefined ? `${p.out}${path.sep} (${count(p.files, 'file')} frame_NNNNNN.obj, one per frame)` : p.out}: person ${p.person}, ${count(p.frames, 'frame')}, SMPL mesh and parameters (vertices and joints in mm; meshes in metres, y up)`)
-      else this.info(`wrote ${p.out}: person ${p.person}, ${count(p.frames, 'frame')} x 17 joints, units ${units}, camera coordinates (x right, y down, z away), ${root}`)
-      if (p.render && !result.video) this.info(`wrote ${p.render}`)
-    }
-    if (result.video?.render) this.info(`wrote ${result.video.render}`)
+    for (const line of resultLines(result)) this.info(line)
     // The files hold the arrays; --json reports what was written (as before the library API).
     const {warnings: _warnings, ...report} = result
     return {...report, people: report.people.map(({pose3d: _p, mesh: _m, ...person}) => person)}
@@ -199,13 +159,3 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
 
 /** Inputs needing at least this many model windows get a progress bar on a terminal. */
 const LONG_INPUT_WINDOWS = 20
-
-function count(n: number, one: string, many = `${one}s`): string {
-  // 1234 -> "1,234" by hand: toLocaleString's first call loads ICU's number formats (~20 ms)
-  const digits = Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US')
-  return `${digits} ${n === 1 ? one : many}`
-}
-
-function reasonText(reason: PredictResult['reason']): string {
-  return reason === 'requested' ? 'chosen with --person' : reason === 'longest' ? 'the longest track (default)' : 'one of all people (--all-people)'
-}
