@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {count, planLines, resultLines} from '../cli/predict-report.js'
 import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFrom, STREAM_LAYOUT_OPTIONS} from '../cli/model-flags.js'
 import {DEFAULT_TASK, TASKS} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
@@ -67,11 +66,12 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
 
   async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
-    const [api, {defaultOutput}, {progressBar}, {inputError}] = await Promise.all([
+    const [api, {defaultOutput}, {progressBar}, {inputError}, {count, planLines, resultLines}] = await Promise.all([
       import('../predict/api.js'),
       import('../tasks/outputs.js'),
       import('../ui/progress.js'),
       import('../core/errors.js'),
+      import('../cli/predict-report.js'),
     ])
     const model = modelRequestFrom(flags)
     const onWarning = (w: string): void => this.note(`warning: ${w}`)
