@@ -2,7 +2,6 @@ import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
-import {formatTable} from '../cli/table.js'
 import {getTask, TASKS, type Task} from '../heads/tasks.js'
 
 export default class Eval extends BaseCommand {
@@ -102,35 +101,9 @@ export default class Eval extends BaseCommand {
       backend: parseBackendChoice(flags.backend),
       threads: flags.threads,
     })
-    if (r.video) {
-      this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; static cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; each clip lifted as predict lifts a track (${r.normalisation === 'window' ? 'window-normalised' : 'track crop-scaled'}, ${r.clipLen}-frame windows)`)
-      const v = r.video
-      const cell = (x: number | null, digits = 1): string => (x === null ? '–' : x.toFixed(digits))
-      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
-      const rows = [['action', 'clips', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE', 'rigid N-MPJPE', 'bone CV', 'jumps'], ...v.perAction.map((a) => [a.action, String(a.clips), String(a.frames), cell(a.mpjpe), cell(a.p_mpjpe), cell(a.n_mpjpe), cell(a.n_mpjpe_rigid), cell(a.bone_cv, 3), cell(a.jump_ratio, 2)])]
-      rows.push(['mean of actions', String(v.clips), String(v.frames), cell(v.mpjpe), cell(v.p_mpjpe), cell(v.n_mpjpe), cell(v.n_mpjpe_rigid), cell(v.bone_cv, 3), cell(v.jump_ratio, 2)])
-      rows.push(['(mean of clips)', '', '', cell(v.byClip.mpjpe), cell(v.byClip.p_mpjpe), cell(v.byClip.n_mpjpe)])
-      rows.push(['(mean of frames)', '', '', cell(v.byFrame.mpjpe), cell(v.byFrame.p_mpjpe), cell(v.byFrame.n_mpjpe)])
-      this.info('errors in mm, root-relative (mean over each action\'s frames; bone CV and jumps: median over clips; jumps = largest step / median step, over the truth\'s; the headline figures are the mean of actions):')
-      for (const line of formatTable(rows)) this.info(line)
-      this.info(`largest jump ratio of any clip: ${v.jump_ratio_max.toFixed(2)}`)
-      result = {...r}
-      return this.finish(result, thresholds.checkThresholds(r.metrics, limits), thresholds.describeFailure, ExitCode.threshold)
-    }
-    this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; cameras seed ${r.cameraSeed}; ${r.noise ? 'noisy' : 'exact'} 2D; ${r.normalisation === 'crop' ? 'crop-scaled' : r.normalisation === 'window' ? 'static cameras, window-normalised' : 'image-normalised'} ${r.clipLen}-frame windows`)
-    if (r.pose) {
-      // eslint-disable-next-line no-restricted-syntax -- the column of the clips' action labels, not the task
-      const rows = [['action', 'frames', 'MPJPE', 'P-MPJPE', 'N-MPJPE'], ...r.pose.perAction.map((a) => [a.action, String(a.frames), a.mpjpe.toFixed(1), a.p_mpjpe.toFixed(1), a.n_mpjpe.toFixed(1)])]
-      rows.push(['mean of actions', String(r.pose.frames), r.pose.mpjpe.toFixed(1), r.pose.p_mpjpe.toFixed(1), r.pose.n_mpjpe.toFixed(1)])
-      this.info('errors in mm, root-relative (mean over each action\'s frames; the last row is the mean over actions):')
-      for (const line of formatTable(rows)) this.info(line)
-    }
-    if (r.action) {
-      this.info(`top-1 ${r.action.top1.toFixed(2)}%  top-5 ${r.action.top5.toFixed(2)}%  over ${r.action.samples} windows`)
-      if ('clipTop1' in r.action && 'clips' in r.action) this.info(`per clip (the mean of its windows' probabilities, as predict labels a person): top-1 ${r.action.clipTop1.toFixed(2)}% over ${r.action.clips} clips`)
-      const shown = r.action.perClass.filter((c) => c.samples > 0)
-      if (shown.length <= 20) this.info(`per class (right / windows): ${shown.map((c) => `${c.class} ${c.correct}/${c.samples}`).join(', ')}`)
-    }
+    const {evalResultLines, evalSettingsNote} = await import('../cli/eval-report.js')
+    this.note(evalSettingsNote(r))
+    for (const line of evalResultLines(r)) this.info(line)
     result = {...r}
     return this.finish(result, thresholds.checkThresholds(r.metrics, limits), thresholds.describeFailure, ExitCode.threshold)
   }
