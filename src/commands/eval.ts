@@ -71,11 +71,12 @@ export default class Eval extends BaseCommand {
     if (task !== undefined && getTask(task).output === 'meshes') return this.evalMesh(flags)
     const known = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'n_mpjpe_rigid', 'bone_cv', 'jump_ratio', 'top1', 'top5', 'clip_top1']
     const limits = [...thresholds.parseThresholds(flags['fail-above'], 'above', known), ...thresholds.parseThresholds(flags['fail-below'], 'below', known)]
-    const [{loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun] = await Promise.all([
+    const [{loadMotionConfig}, {explicitModelConfig}, {parseBackendChoice, parseEngineChoice}, evalRun, {evalResultLines, evalSettingsNote}] = await Promise.all([
       import('../model/config-keys.js'),
       import('../model/load.js'),
       import('../model/engine.js'),
       import('../eval/run.js'),
+      import('../cli/eval-report.js'),
     ])
     const loaded = await loadMotionConfig({configFile: flags.config})
     for (const w of loaded.warnings) this.note(`warning: ${w}`)
@@ -101,7 +102,6 @@ export default class Eval extends BaseCommand {
       backend: parseBackendChoice(flags.backend),
       threads: flags.threads,
     })
-    const {evalResultLines, evalSettingsNote} = await import('../cli/eval-report.js')
     this.note(evalSettingsNote(r))
     for (const line of evalResultLines(r)) this.info(line)
     result = {...r}

@@ -159,6 +159,9 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
       bone_cv: median(r.cv),
       jump_ratio: median(r.jump),
     }))
+  const frames = perAction.reduce((s, r) => s + r.frames, 0)
+  // an action's figure is the mean over its frames, so weighting it by them gives the mean over all frames
+  const overFrames = (metric: (r: VideoEvalRow) => number): number => perAction.reduce((s, r) => s + metric(r) * r.frames, 0) / Math.max(frames, 1)
   return {
     protocol: 'static camera',
     mpjpe: toMm === null ? null : mean(perAction.map((r) => r.mpjpe!)),
@@ -168,15 +171,11 @@ export async function evaluateVideoProtocol(run: RunModel, clips: readonly Motio
     bone_cv: median(allCv),
     jump_ratio: median(allJump),
     jump_ratio_max: allJump.length ? Math.max(...allJump) : 0,
-    frames: perAction.reduce((s, r) => s + r.frames, 0),
+    frames,
     clips: perAction.reduce((s, r) => s + r.clips, 0),
     perAction,
     byClip: {mpjpe: toMm === null ? null : mean(clipMeans.mpjpe), p_mpjpe: mean(clipMeans.p), n_mpjpe: mean(clipMeans.n)},
-    byFrame: {
-      mpjpe: toMm === null ? null : mean([...byAction.values()].flatMap((r) => r.mpjpe)),
-      p_mpjpe: mean([...byAction.values()].flatMap((r) => r.p)),
-      n_mpjpe: mean([...byAction.values()].flatMap((r) => r.n)),
-    },
+    byFrame: {mpjpe: toMm === null ? null : overFrames((r) => r.mpjpe!), p_mpjpe: overFrames((r) => r.p_mpjpe), n_mpjpe: overFrames((r) => r.n_mpjpe)},
     units: 'mm',
   }
 }
