@@ -227,9 +227,12 @@ describe('end-to-end parity with the official infer_wild (DSTformer)', () => {
     it(`${path.basename(dir)}: x3d matches the official x3d_scale.npy and x3d_pixel.npy to 1e-4`, async () => {
       const wildCase = readCase(dir)
       const {loadOfficialCheckpoint} = await import('../../src/model/official.js')
-      const {disposeModel, forwardModel} = await import('../../src/model/model.js')
+      const {createEngine} = await import('../../src/model/engine.js')
       const {model} = await loadOfficialCheckpoint(path.join(dir, 'checkpoint.bin'), wildCase.config)
-      const run: RunModel = async (batch) => (await forwardModel(model, batch, {backend: 'wasm'})).pose3d!
+      // onnx: the pipeline is engine-agnostic, and the tfjs engine's forward parity is
+      // model/parity.test's (the wide model on tfjs-wasm cost 8 s here).
+      const engine = await createEngine(model, {engine: 'onnx', threads: 1})
+      const run: RunModel = async (batch) => (await engine.run(batch, {outputs: ['pose3d']})).pose3d!
       const track = await focusTrack(dir, wildCase)
       try {
         for (const m of wildCase.modes) {
@@ -241,7 +244,7 @@ describe('end-to-end parity with the official infer_wild (DSTformer)', () => {
           assert.ok(err <= 1e-4, `${m.mode}: ${err}`)
         }
       } finally {
-        disposeModel(model)
+        await engine.dispose()
       }
     })
   }
