@@ -7,15 +7,9 @@ import path from 'node:path'
 import {getTask, type Task} from '../heads/tasks.js'
 import type {PredictHooks, PredictResult} from '../tasks/types.js'
 import {formatTable} from './table.js'
+import {count} from '../core/text.js'
 
 export type PredictPlan = Parameters<NonNullable<PredictHooks['onPlan']>>[0]
-
-/** "1 frame", "1,234 frames". */
-export function count(n: number, one: string, many = `${one}s`): string {
-  // 1234 -> "1,234" by hand: toLocaleString's first call loads ICU's number formats (~20 ms)
-  const digits = Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US')
-  return `${digits} ${n === 1 ? one : many}`
-}
 
 function reasonText(reason: PredictResult['reason']): string {
   return reason === 'requested' ? 'chosen with --person' : reason === 'longest' ? 'the longest track (default)' : 'one of all people (--all-people)'

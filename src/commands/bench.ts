@@ -3,6 +3,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {DEFAULT_BACKBONE} from '../backbones/registry.js'
 import {BENCH_BACKBONES, BENCH_PRESETS} from '../bench/presets.js'
 import {inputError} from '../core/errors.js'
+import {count} from '../core/text.js'
 
 export default class Bench extends BaseCommand {
   static override description = [
@@ -63,7 +64,7 @@ export default class Bench extends BaseCommand {
       seconds: flags.seconds,
     })
     const engine = r.engine === 'tfjs' ? `tfjs (${r.backend})` : 'onnx (onnxruntime)'
-    this.info(`${r.backbone} ${r.preset}, ${r.batch} x ${r.frames} frames, ${engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`)
+    this.info(`${r.backbone} ${r.preset}, ${r.batch} x ${r.frames} frames, ${engine}, ${count(r.threads, 'thread')}`)
     this.info(`  ${r.fps} frames/s, ${r.ms_per_clip} ms per clip (mean of ${r.runs} runs; median ${r.median_ms_per_step} ms per pass; warm-up ${r.warmup_ms} ms excluded)`)
     return {...r}
   }
@@ -92,7 +93,7 @@ export default class Bench extends BaseCommand {
       graph_nodes: r.graphNodes,
       peak_rss_mb: r.peakRssMb,
     }
-    this.info(`${result.backbone} ${result.preset} training step (L1 loss, AdamW), ${result.batch} x ${result.frames} frames, onnx, ${threads} thread${threads === 1 ? '' : 's'}`)
+    this.info(`${result.backbone} ${result.preset} training step (L1 loss, AdamW), ${result.batch} x ${result.frames} frames, onnx, ${count(threads, 'thread')}`)
     this.info(`  ${result.fps} training frames/s, ${result.ms_per_step} ms per step (${result.runs} steps; setup ${result.warmup_ms} ms excluded; peak RSS ${result.peak_rss_mb} MB)`)
     return result
   }
@@ -100,7 +101,7 @@ export default class Bench extends BaseCommand {
   private async benchPredict(file: string, runs: number, extra: string | undefined): Promise<Record<string, unknown>> {
     const {timePredict} = await import('../bench/predict.js')
     const extraArgs = extra?.trim() ? extra.trim().split(/\s+/) : []
-    this.note(`timing \`motion predict ${[file, ...extraArgs].join(' ')}\` ${runs} time${runs === 1 ? '' : 's'} ...`)
+    this.note(`timing \`motion predict ${[file, ...extraArgs].join(' ')}\` ${count(runs, 'time')} ...`)
     const r = await timePredict({file, runs, bin: this.config.root, extraArgs})
     this.info(`motion predict ${file}: ${(r.wall_ms_median / 1000).toFixed(2)} s wall time (median of ${r.runs}; start-up included; runs: ${r.wall_ms.map((t) => (t / 1000).toFixed(2)).join(', ')} s)`)
     if (r.stages) {

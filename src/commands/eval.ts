@@ -3,6 +3,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {BACKEND_FLAG_OPTIONS, ENGINE_FLAG_OPTIONS} from '../cli/model-flags.js'
 import {getTask, TASKS, type Task} from '../heads/tasks.js'
+import {count} from '../core/text.js'
 
 export default class Eval extends BaseCommand {
   static override description =
@@ -138,7 +139,7 @@ export default class Eval extends BaseCommand {
       backend: parseBackendChoice(flags.backend),
       threads: flags.threads,
     })
-    this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; ${r.mesh.windows} window${r.mesh.windows === 1 ? '' : 's'} of ${r.clipLen} frames; flip ${r.flip ? 'on' : 'off'}`)
+    this.note(`model ${r.model}; engine ${r.engine}; ${r.split} split of ${r.data}; ${count(r.mesh.windows, 'window')} of ${r.clipLen} frames; flip ${r.flip ? 'on' : 'off'}`)
     this.info(`mesh errors in mm over ${r.mesh.frames} frames (each mesh relative to its pelvis; joints root-relative, 14-joint protocol):`)
     this.info(`  MPVE ${r.mesh.mpve.toFixed(1)}  MPJPE ${r.mesh.mpjpe.toFixed(1)}  PA-MPJPE ${r.mesh.pa_mpjpe.toFixed(1)}  (17 joints: MPJPE ${r.mesh.mpjpe_17j.toFixed(1)}, PA-MPJPE ${r.mesh.pa_mpjpe_17j.toFixed(1)})`)
     const result: Record<string, unknown> = {...r, mpve: r.metrics.mpve, mpjpe: r.metrics.mpjpe, pa_mpjpe: r.metrics.pa_mpjpe, units: 'mm'}

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {count} from '../core/text.js'
 
 export default class Import extends BaseCommand {
   static override description =
@@ -35,7 +36,7 @@ export default class Import extends BaseCommand {
     this.info(`  backbone config: ${describeEntry(config.backboneConfig, given)}`)
     this.info(`  head config: ${describeEntry(config.headConfig, given) || '(none)'}`)
     if (config.outputUnits) this.info(`  pose3d output units: ${config.outputUnits}`)
-    if (source.ignoredKeys.length) this.info(`  ignored ${source.ignoredKeys.length} unused key${source.ignoredKeys.length === 1 ? '' : 's'}: ${source.ignoredKeys.slice(0, 4).join(', ')}${source.ignoredKeys.length > 4 ? ', …' : ''}`)
+    if (source.ignoredKeys.length) this.info(`  ignored ${count(source.ignoredKeys.length, 'unused key')}: ${source.ignoredKeys.slice(0, 4).join(', ')}${source.ignoredKeys.length > 4 ? ', …' : ''}`)
     this.info('  (* = from the config; the rest read from the weights or defaults)')
     this.info(`wrote ${result.out}`)
     return {

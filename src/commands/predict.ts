@@ -4,6 +4,7 @@ import {CHECKPOINT_DESCRIPTION, CONFIG_DESCRIPTION, engineFlags, modelRequestFro
 import {DEFAULT_TASK, TASKS} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
 import type {PredictProgress} from '../tasks/types.js'
+import {count} from '../core/text.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -66,7 +67,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
 
   async run(): Promise<Record<string, unknown> | undefined> {
     const {args, flags} = await this.parse(Predict)
-    const [api, {defaultOutput}, {progressBar}, {inputError}, {count, planLines, resultLines}] = await Promise.all([
+    const [api, {defaultOutput}, {progressBar}, {inputError}, {planLines, resultLines}] = await Promise.all([
       import('../predict/api.js'),
       import('../tasks/outputs.js'),
       import('../ui/progress.js'),

@@ -20,6 +20,7 @@ import {dataQualityError, inputError, modelError} from '../core/errors.js'
 import type {NDArray} from '../core/ndarray.js'
 import {confidentBox} from './confident-box.js'
 import {H36M_FLIP_PERMUTATION, NUM_JOINTS, ROOT} from '../core/h36m.js'
+import {count} from '../core/text.js'
 
 const ROW = NUM_JOINTS * 3
 
@@ -89,7 +90,7 @@ export function normalizeWild(keypoints: NDArray, opts: Pick<WildOptions, 'mode'
   const {xmin, xmax, ymin, ymax, count: valid} = confidentBox(src, 3)
   // crop_scale returns all zeros here; refuse instead of lifting a blank input
   if (valid < 4) {
-    throw dataQualityError(`only ${valid} keypoint${valid === 1 ? '' : 's'} with nonzero confidence in the whole track; at least 4 are needed to scale it`)
+    throw dataQualityError(`only ${count(valid, 'keypoint')} with nonzero confidence in the whole track; at least 4 are needed to scale it`)
   }
   const scale = Math.max(xmax - xmin, ymax - ymin)
   if (scale === 0) throw dataQualityError('every keypoint with nonzero confidence is at the same position; the track cannot be scaled')

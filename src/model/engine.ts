@@ -10,6 +10,7 @@
 import os from 'node:os'
 
 import {inputError} from '../core/errors.js'
+import {count} from '../core/text.js'
 import type {NDArray} from '../core/ndarray.js'
 import {type Model, disposeModel, forwardModel} from './model.js'
 import {disposeOnnxModel, forwardModelOnnx, prepareModelOnnx} from './onnx-model.js'
@@ -100,7 +101,7 @@ function onnxEngine(model: Model, reason: string, opts: EngineOptions): Inferenc
     name: 'onnx',
     reason,
     threads,
-    summary: `onnx (onnxruntime-node, ${threads} thread${threads === 1 ? '' : 's'})`,
+    summary: `onnx (onnxruntime-node, ${count(threads, 'thread')})`,
     run: (input, o) => forwardModelOnnx(model, input, {threads, file: opts.file, outputs: o?.outputs}),
     prepare: (shape) => prepareModelOnnx(model, shape, {threads}),
     dispose: () => disposeOnnxModel(model),

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {count, planLines, type PredictPlan} from '../../src/cli/predict-report.js'
-
-test('count: singular, plural, thousands separators', () => {
-  assert.equal(count(1, 'frame'), '1 frame')
-  assert.equal(count(1234, 'frame'), '1,234 frames')
-  assert.equal(count(2, 'person', 'people'), '2 people')
-})
+import {planLines, type PredictPlan} from '../../src/cli/predict-report.js'
 
 test('planLines: the input, the chosen track and why, at most 8 other tracks, the skipped ones', () => {
   const others = Array.from({length: 10}, (_, i) => ({id: String(i + 2), frames: 10 - i}))

@@ -148,7 +148,7 @@ describe('motion forward refuses bad inputs: one line, exit code, no output', {c
 
 test('import, forward and predict load no heavy module at start-up (only @oclif/core and light local modules at top level)', () => {
   // The task registry imports nothing (test/heads/tasks.test.ts checks), so predict offers its names as --task options.
-  const light = new Set(['@oclif/core', '../cli/base-command.js', '../cli/model-flags.js', '../heads/tasks.js', 'node:path'])
+  const light = new Set(['@oclif/core', '../cli/base-command.js', '../cli/model-flags.js', '../heads/tasks.js', '../core/text.js', 'node:path'])
   for (const name of ['import', 'forward', 'predict']) {
     const source = readFileSync(path.join(repoRoot, 'src', 'commands', `${name}.ts`), 'utf8')
     const topLevel = [...source.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)].filter((m) => !m[1]).map((m) => m[2]!)

@@ -12,6 +12,7 @@ import {borrowDetectorPool, defaultDetectorWorkers, returnDetectorPool, type Det
 import {DETECTORS, type DetectorName} from './detector-models.js'
 import {geometry, openSource, type FrameSource} from './source.js'
 import {PoseTracker} from './track.js'
+import {count} from '../../core/text.js'
 
 export const DEFAULT_DETECTOR: DetectorName = 'multipose'
 
@@ -186,7 +187,7 @@ export function dropShortTracks(found: readonly TrackedDetection[], frames: numb
 /** The two bad-input cases that only detection can tell: nobody, or only partial bodies. */
 export function checkPeople(file: string, found: readonly TrackedDetection[], frames: number, detector: DetectorName): void {
   if (found.length === 0) {
-    throw dataQualityError(`no person found in ${frames} frame${frames === 1 ? '' : 's'} (detector ${detector})`, {
+    throw dataQualityError(`no person found in ${count(frames, 'frame')} (detector ${detector})`, {
       file,
       hint: detector === 'multipose' ? 'if the people are small in the frame, try --detector-size 512 (the default 256 misses people under about a fifth of the frame height)' : 'try --detector multipose, which searches the whole frame in every frame',
     })
