@@ -4,6 +4,7 @@
  */
 import type {MotionConfig} from '../config/schema.js'
 import {inputError} from '../core/errors.js'
+import type {NDArray} from '../core/ndarray.js'
 import type {Augment2dOptions, TrainingPairOptions} from '../data/augment/index.js'
 import type {InputLayout} from '../data/augment/input-layout.js'
 import {inputLayoutOf} from '../data/augment/input-layout-option.js'
@@ -15,6 +16,7 @@ import {TRAINED_OUTPUT_UNITS, type OutputUnits} from '../model/units.js'
 import type {BatchSource} from './batches.js'
 import type {VideoActionEvalOptions, VideoEvalOptions} from './evaluate-video.js'
 import {VideoBatchSource} from './pose3d/video-data.js'
+import {type BestMetricChoice, engineEvaluate, LOSS_ONLY, type TaskEvaluation, type TrainDataContext} from './train-task.js'
 import type {RunSettings} from './train-types.js'
 
 /** The windows of `split` (every clip when the folder has no such split; null when `optional`). */
@@ -47,6 +49,21 @@ export async function loadTestClips(settings: RunSettings): Promise<MotionClip[]
   if (settings.evalLimit <= 0) return null
   const clips = (await readClipFolder(settings.data, {})).clips.filter((c) => c.split === 'test' && c.space === 'world')
   return clips.length > 0 ? clips : null
+}
+
+/**
+ * The per-epoch evaluation of a video_views run, as `motion eval --camera static` scores the
+ * finished model: `score` gets the model's prediction function (on an inference engine) and the
+ * test split's world clips; without them the best checkpoint is the one with the lowest loss.
+ */
+export async function staticCameraEvaluation(
+  {settings, model, engineFor}: TrainDataContext,
+  best: BestMetricChoice,
+  score: (predict: (input: NDArray) => Promise<NDArray>, clips: MotionClip[]) => Promise<Record<string, number>>,
+): Promise<TaskEvaluation> {
+  const clips = await loadTestClips(settings)
+  if (!clips) return {best: LOSS_ONLY}
+  return {evaluate: engineEvaluate(engineFor, model, (predict) => score(predict, clips)), best}
 }
 
 /**

@@ -10,7 +10,7 @@ import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {readClipFolder} from '../../data/motion3d/clip-folder.js'
 import {crossEntropy, oneHot} from '../../nn/classification.js'
 import {ActionBatchSource, type BatchSource} from '../batches.js'
-import {augmentOf, evalCameraSeed, loadClipWindows, loadTestClips, loadTestWindows, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
+import {augmentOf, evalCameraSeed, loadClipWindows, loadTestWindows, staticCameraEvaluation, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
 import {evaluateAction} from '../evaluate.js'
 import {evaluateVideoActionProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
@@ -137,12 +137,9 @@ async function clipTrainData({settings, config, model, engineFor}: TrainDataCont
  * model: whole test clips filmed by static cameras, cut into back-to-back windows, each normalised
  * by its own box.
  */
-async function videoViewEvaluation({settings, config, model, engineFor}: TrainDataContext, classes: string[], persons: number): Promise<TaskEvaluation> {
-  const clips = await loadTestClips(settings)
-  if (!clips) return {best: LOSS_ONLY}
-  const evaluate = engineEvaluate(engineFor, model, async (predict) => {
-    const r = await evaluateVideoActionProtocol(predict, clips, {...videoEvalSettings(settings, config), classes, persons})
+function videoViewEvaluation(ctx: TrainDataContext, classes: string[], persons: number): Promise<TaskEvaluation> {
+  return staticCameraEvaluation(ctx, TOP1, async (predict, clips) => {
+    const r = await evaluateVideoActionProtocol(predict, clips, {...videoEvalSettings(ctx.settings, ctx.config), classes, persons})
     return {top1: r.top1, top5: r.top5, clip_top1: r.clipTop1}
   })
-  return {evaluate, best: TOP1}
 }

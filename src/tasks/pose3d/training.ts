@@ -13,7 +13,7 @@ import {backbonePoseLoss} from '../../nn/losses-literature.js'
 import type {Ops} from '../../nn/ops.js'
 import {inputLayoutOf} from '../../data/augment/input-layout-option.js'
 import {PoseBatchSource} from '../batches.js'
-import {augmentOf, checkpointDescription, evalCameraSeed, loadClipWindows, loadTestClips, loadTestWindows, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
+import {augmentOf, checkpointDescription, evalCameraSeed, loadClipWindows, loadTestWindows, staticCameraEvaluation, trainingPair, videoBatchSource, videoEvalSettings} from '../clip-data.js'
 import {evaluatePose} from '../evaluate.js'
 import {evaluateVideoProtocol} from '../evaluate-video.js'
 import {freshModel, withFreshHead} from '../fresh-model.js'
@@ -88,15 +88,13 @@ export const pose3dTraining: TrainTaskEntry = {
  * `motion eval --camera static` scores the finished model (whole test clips, static cameras, the
  * pipeline predict runs), and the best checkpoint is the one with the lowest N-MPJPE.
  */
-async function videoViewEvaluation({settings, config, model, engineFor}: TrainDataContext): Promise<TaskEvaluation> {
-  const clips = await loadTestClips(settings)
-  if (!clips) return {best: LOSS_ONLY}
+function videoViewEvaluation(ctx: TrainDataContext): Promise<TaskEvaluation> {
+  const {settings, config} = ctx
   const {inference, outputUnits} = checkpointDescription(config)
-  const evaluate = engineEvaluate(engineFor, model, async (predict) => {
+  return staticCameraEvaluation(ctx, {name: 'n_mpjpe', higherIsBetter: false}, async (predict, clips) => {
     const r = await evaluateVideoProtocol(predict, clips, {...videoEvalSettings(settings, config), ...(inference ? {inference} : {}), flip: Boolean(config.flip), outputUnits})
     return {...(r.mpjpe !== null ? {mpjpe: r.mpjpe} : {}), p_mpjpe: r.p_mpjpe, n_mpjpe: r.n_mpjpe, bone_cv: r.bone_cv, jump_ratio: r.jump_ratio}
   })
-  return {evaluate, best: {name: 'n_mpjpe', higherIsBetter: false}}
 }
 
 /**
