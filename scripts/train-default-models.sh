@@ -81,6 +81,11 @@ stage "$ACTION_MINUTES" "$WORK/action-block2" finetune --task action --from "$WO
   --config "$ROOT/configs/default/finetune-action-video.yaml" --freeze 2 --lr-head 1.5e-4 --lr-backbone 5e-5 \
   --data "$WORK/action-clips" --eval-limit 0 --seed 4 --epochs 2
 
+# 3d. The pose model trained on to 13 epochs: its run resumed (same schedule, lr x0.8 per epoch, same
+#     data order), after the action stages, which start from its 5-epoch checkpoint as the bundled
+#     action model did (a finished run resumed again just says so).
+budget "$POSE_MINUTES" $MOTION finetune --resume "$WORK/pose3d" --epochs 13
+
 # 4. The bundled folders: the runs' latest checkpoints, their licence, the action class names.
 if [ "${NO_BUNDLE:-0}" != 1 ]; then
   for task in pose3d action; do
