@@ -32,7 +32,7 @@ export function resultLines(result: PredictResult): string[] {
   const lines: string[] = []
   if (result.video) {
     const v = result.video
-    lines.push(`video: ${v.source.width}x${v.source.height}, ${v.source.fps} fps, ${count(v.source.frames, 'frame')} decoded; detector ${v.detector.name}; ${count(v.people, 'person', 'people')} tracked${v.droppedTracks ? ` (${v.droppedTracks} short tracks dropped)` : ''}`)
+    lines.push(`video: ${v.source.width}x${v.source.height}, ${v.source.fps} fps, ${count(v.source.frames, 'frame')} decoded; detector ${v.detector.name}; ${count(v.people, 'person', 'people')} tracked${v.droppedTracks ? ` (${count(v.droppedTracks, 'short track')} dropped)` : ''}`)
     if (v.save2d) lines.push(`wrote ${v.save2d} (2D, AlphaPose format)`)
   }
   if (result.times) {
@@ -41,7 +41,7 @@ export function resultLines(result: PredictResult): string[] {
     lines.push(`times: decode ${t.decode_ms} ms, detect ${t.detect_ms} ms, track ${t.track_ms} ms, model load ${t.model_load_ms} ms (alongside detection; then ${t.setup_ms} ms to lifting), lift ${t.lift_ms} ms, write ${t.write_ms} ms; ${(t.total_ms / 1000).toFixed(1)} s in all (${fps.toFixed(1)} frames/s)`)
   }
   lines.push(`model: ${result.model.bundled ? 'bundled ' : ''}${result.model.path} (${result.model.backbone} + ${result.model.head})`)
-  lines.push(`engine: ${result.engine.name}${result.engine.backend ? ` (backend ${result.engine.backend})` : ''}${result.engine.threads ? ` (${result.engine.threads} threads)` : ''}: ${result.engine.reason}`)
+  lines.push(`engine: ${result.engine.name}${result.engine.backend ? ` (backend ${result.engine.backend})` : ''}${result.engine.threads ? ` (${count(result.engine.threads, 'thread')})` : ''}: ${result.engine.reason}`)
   const units = unitsText(result)
   const root = result.rootRelative ? 'root-relative (pelvis at 0)' : "first frame's root depth of each clip set to 0"
   for (const p of result.people) {
