@@ -7,6 +7,7 @@
 // importing layers, webgl and data, so a detector worker starts faster (src/tasks/video/detect-pool.ts).
 import * as tf from '@tensorflow/tfjs-core'
 import {inputError} from '../../core/errors.js'
+import {installFastCpuKernels} from './cpu-kernels.js'
 import {BACKEND_NAMES, type BackendName, isBackendName} from './backend-names.js'
 
 export {BACKEND_NAMES, type BackendName, isBackendName}
@@ -98,6 +99,7 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
     const ok = await tf.setBackend(tfName)
     if (!ok) return {name, ok: false, reason: `tfjs could not initialise the ${tfName} backend`}
     await tf.ready()
+    if (name === 'cpu') installFastCpuKernels()
     return {name, ok: true, reason: `loaded (tfjs backend "${tfName}")`}
   } catch (err) {
     return {name, ok: false, reason: oneLine(err)}
