@@ -5,11 +5,12 @@
  * Why: tfjs-backend-cpu computes a broadcasting Add/Sub/Multiply/RealDiv with an index conversion
  * per element, about 12x slower than the same op on equal shapes (a [408, 4, 27, 27] − [..., 1]
  * took 180 ms against 16 ms). Every bias, LayerNorm and softmax in the models broadcasts, so these
- * were most of a forward pass on this backend. The kernels here walk the output with per-operand
- * strides instead and give bit-identical results: the same float64 arithmetic on float32 inputs,
+ * were most of a forward pass on this backend; its Transpose makes an array per element. The
+ * kernels here walk the output with per-operand strides instead and give bit-identical results: the same float64 arithmetic on float32 inputs,
  * rounded to float32 at the same points as tfjs's own kernels (its Softmax is max, sub, exp, sum,
- * div, each stored as float32). Anything else (other dtypes, equal shapes, shapes that do not
- * broadcast, softmax over another axis) goes to the original kernel, errors included.
+ * div, each stored as float32; a transpose only moves values). Anything else (other dtypes, equal
+ * shapes, shapes that do not broadcast, softmax over another axis) goes to the original kernel,
+ * errors included.
  * (BatchMatMul, now the largest part, was tried too: a row-major loop in JavaScript was no faster.)
  */
 import * as tf from '@tensorflow/tfjs-core'
@@ -19,7 +20,7 @@ type Binary = 'Add' | 'Sub' | 'Multiply' | 'RealDiv'
 
 interface CpuBackend {
   data: {get(dataId: object): {values?: unknown}}
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array | Uint8Array): tf.TensorInfo
 }
 
 const BINARY: readonly Binary[] = ['Add', 'Sub', 'Multiply', 'RealDiv']
@@ -31,6 +32,7 @@ export function installFastCpuKernels(): void {
   installed = true
   for (const name of BINARY) override(name, (original) => (args) => broadcastKernel(name, args, original))
   override('Softmax', (original) => (args) => softmaxKernel(args, original))
+  override('Transpose', (original) => (args) => transposeKernel(args, original))
 }
 
 function override(name: string, make: (original: KernelFunc) => KernelFunc): void {
@@ -156,4 +158,48 @@ function softmaxKernel(args: Parameters<KernelFunc>[0], original: KernelFunc): R
   if (!values || rank === 0 || (dim !== -1 && dim !== rank - 1)) return original(args)
   const rowLength = logits.shape[rank - 1]!
   return (args.backend as unknown as CpuBackend).makeTensorInfo([...logits.shape], 'float32', softmaxRows(values, rowLength))
+}
+
+type Numeric = Float32Array | Int32Array | Uint8Array
+
+/** `x` [shape] with its axes in the order `perm` (out axis i is x's axis perm[i]). */
+export function transposeValues<T extends Numeric>(x: T, shape: readonly number[], perm: readonly number[]): T {
+  const rank = shape.length
+  const out = new (x.constructor as new (n: number) => T)(x.length)
+  if (x.length === 0 || rank === 0) {
+    out.set(x)
+    return out
+  }
+  const inStrides = new Array<number>(rank)
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    inStrides[i] = s
+    s *= shape[i]!
+  }
+  const outShape = perm.map((p) => shape[p]!)
+  const strides = perm.map((p) => inStrides[p]!) // input step per step along each output axis
+  const last = outShape[rank - 1]!
+  const step = strides[rank - 1]!
+  const index = new Array<number>(rank - 1).fill(0)
+  let from = 0
+  for (let o = 0; o < out.length; o += last) {
+    for (let k = 0; k < last; k++) out[o + k] = x[from + k * step]!
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d]!++
+      from += strides[d]!
+      if (index[d]! < outShape[d]!) break
+      from -= strides[d]! * outShape[d]!
+      index[d] = 0
+    }
+  }
+  return out
+}
+
+function transposeKernel(args: Parameters<KernelFunc>[0], original: KernelFunc): ReturnType<KernelFunc> {
+  const {x} = args.inputs as {x: tf.TensorInfo}
+  const {perm} = args.attrs as {perm: number[]}
+  const values = (args.backend as unknown as CpuBackend).data.get(x.dataId).values
+  const numeric = values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array
+  if (!numeric || x.dtype === 'complex64' || x.dtype === 'string' || perm.length !== x.shape.length) return original(args)
+  const outShape = perm.map((p) => x.shape[p]!)
+  return (args.backend as unknown as CpuBackend).makeTensorInfo(outShape, x.dtype, transposeValues(values, x.shape, perm))
 }

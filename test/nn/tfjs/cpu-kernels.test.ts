@@ -1,12 +1,13 @@
 /**
  * The cpu backend's broadcasting binary ops and Softmax (src/nn/tfjs/cpu-kernels.ts) give exactly
  * what tfjs's own kernels give: each is compared, bit for bit, with the same op on operands
- * broadcast to equal shapes first (which the replacements hand to tfjs's original kernels).
+ * broadcast to equal shapes first (which the replacements hand to tfjs's original kernels); the
+ * transpose against values moved by hand.
  */
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import * as tf from '@tensorflow/tfjs-core'
-import {broadcastShape, softmaxRows} from '../../../src/nn/tfjs/cpu-kernels.js'
+import {broadcastShape, softmaxRows, transposeValues} from '../../../src/nn/tfjs/cpu-kernels.js'
 import {selectBackend} from '../../../src/nn/tfjs/backend.js'
 import {randomArray} from '../../helpers/train.js'
 
@@ -79,4 +80,36 @@ test('Softmax on the cpu backend equals max, sub, exp, sum and div done one by o
   const e = [1, Math.fround(Math.exp(-1)), Math.fround(Math.exp(-2))].map(Math.fround)
   const total = Math.fround(e[0]! + e[1]! + e[2]!)
   assert.deepEqual(Array.from(rows.slice(6)), [e[2]! / total, e[1]! / total, e[0]! / total].map(Math.fround))
+})
+
+test('Transpose on the cpu backend moves every value where the permutation says, for float32, int32 and bool', async () => {
+  await selectBackend({force: 'cpu'})
+  const shape = [2, 3, 4, 5]
+  const x = randomArray(shape, 7).data
+  for (const perm of [[0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3], [1, 3, 0, 2]]) {
+    const got = tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync())
+    const outShape = perm.map((p) => shape[p]!)
+    const expected = new Float32Array(x.length)
+    // by coordinates: out[i0, i1, i2, i3] = x[the same coordinates read through perm]
+    for (let o = 0; o < x.length; o++) {
+      const at = [0, 0, 0, 0]
+      let rest = o
+      for (let d = 3; d >= 0; d--) {
+        at[d] = rest % outShape[d]!
+        rest = Math.floor(rest / outShape[d]!)
+      }
+      const src = [0, 0, 0, 0]
+      perm.forEach((p, d) => (src[p] = at[d]!))
+      expected[o] = x[((src[0]! * 3 + src[1]!) * 4 + src[2]!) * 5 + src[3]!]!
+    }
+    assert.deepEqual(got, expected, `perm ${perm}`)
+  }
+  const ints = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3], 'int32')
+  const flipped = tf.transpose(ints)
+  assert.equal(flipped.dtype, 'int32')
+  assert.deepEqual(Array.from(flipped.dataSync()), [1, 4, 2, 5, 3, 6])
+  const bools = tf.transpose(tf.tensor([true, false, false, true, true, false], [3, 2], 'bool'))
+  assert.deepEqual(Array.from(bools.dataSync()), [1, 0, 1, 0, 1, 0])
+  assert.deepEqual(Array.from(transposeValues(new Int32Array([7]), [], [])), [7])
+  tf.dispose([ints, flipped, bools])
 })
