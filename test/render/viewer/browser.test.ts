@@ -1,8 +1,8 @@
 /**
  * The HTML viewer in a real browser: predict (in-process, bundled model) writes one page for two
  * people, and the mesh task a page with its surface; chromium opens them from file://, the 3D
- * canvas shows the left (blue) and right (red) skeleton colours, the 2D panel too, and moving the
- * frame slider changes the picture. Skipped only when no chromium binary exists.
+ * canvas shows the left (blue) and right (red) skeleton colours, the 2D panel too, moving the
+ * frame slider changes the picture, and play and pause move and stop the frames. Skipped only when no chromium binary exists.
  */
 import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
@@ -93,6 +93,16 @@ describe('the viewer in chromium', {concurrency: 2}, () => {
     assert.ok(c1.left > 300 && c1.right > 300, 'still drawn after moving the slider')
     const changed = differingPixels(c0.rgb, c1.rgb)
     assert.ok(changed > 500, `moving the slider changed only ${changed} pixels`)
+
+    // Play advances the frames; pause stops them (no frame loop runs while paused).
+    const before = Number(await page.evaluate('window.motionViewer.frame'))
+    await page.evaluate('window.motionViewer.play()')
+    await page.waitForFunction(`window.motionViewer.frame !== ${before}`, null, {timeout: 10_000})
+    await page.evaluate('window.motionViewer.pause()')
+    const paused = Number(await page.evaluate('window.motionViewer.frame'))
+    await page.waitForTimeout(200)
+    assert.equal(Number(await page.evaluate('window.motionViewer.frame')), paused, 'paused: the frame stays')
+    assert.equal(await page.locator('#play').textContent(), 'Play')
     assert.deepEqual(errors, [])
     await page.close()
   })
