@@ -1,17 +1,18 @@
 /**
- * Faster float32 kernels for tfjs's pure-JavaScript `cpu` backend, the fallback when neither a
- * native binding nor wasm loads.
+ * Faster kernels for tfjs's pure-JavaScript `cpu` backend, the fallback when neither a native
+ * binding nor wasm loads.
  *
  * Why: tfjs-backend-cpu computes a broadcasting Add/Sub/Multiply/RealDiv with an index conversion
  * per element, about 12x slower than the same op on equal shapes (a [408, 4, 27, 27] − [..., 1]
- * took 180 ms against 16 ms). Every bias, LayerNorm and softmax in the models broadcasts, so these
- * were most of a forward pass on this backend; its Transpose makes an array per element. The
- * kernels here walk the output with per-operand strides instead and give bit-identical results: the same float64 arithmetic on float32 inputs,
- * rounded to float32 at the same points as tfjs's own kernels (its Softmax is max, sub, exp, sum,
- * div, each stored as float32; a transpose only moves values). Anything else (other dtypes, equal
- * shapes, shapes that do not broadcast, softmax over another axis) goes to the original kernel,
- * errors included.
- * (BatchMatMul, now the largest part, was tried too: a row-major loop in JavaScript was no faster.)
+ * took 180 ms against 16 ms), and its Transpose makes an array per element. Every bias, LayerNorm
+ * and softmax in the models broadcasts, so these were most of a forward pass on this backend.
+ *
+ * The kernels here walk the output with per-operand strides instead, and give bit-identical
+ * results: the same float64 arithmetic on float32 inputs, rounded to float32 at the same points as
+ * tfjs's own kernels (its Softmax is max, sub, exp, sum and div, each stored as float32; a
+ * transpose only moves values). Anything else (other dtypes, equal shapes, shapes that do not
+ * broadcast, softmax over another axis) goes to the original kernel, errors included.
+ * BatchMatMul, now the largest part, was tried too: a row-major loop in JavaScript was no faster.
  */
 import * as tf from '@tensorflow/tfjs-core'
 
@@ -26,7 +27,7 @@ interface CpuBackend {
 const BINARY: readonly Binary[] = ['Add', 'Sub', 'Multiply', 'RealDiv']
 let installed = false
 
-/** Replaces the cpu backend's broadcasting binary ops and Softmax (once per process). */
+/** Replaces the cpu backend's broadcasting binary ops, Softmax and Transpose (once per process). */
 export function installFastCpuKernels(): void {
   if (installed) return
   installed = true
