@@ -32,6 +32,39 @@ export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`
 }
 
+/** Any typed array (an element may be a number or a bigint). */
+type Elements = {length: number; [i: number]: number | bigint}
+
+/**
+ * Copies the strided view of `src` (element `offset`, `shape`, element `strides` per axis) into
+ * `out` in C (row-major) order: a transpose, a Fortran-order array, a torch view.
+ */
+export function copyStrided<T extends Elements>(src: Elements, offset: number, shape: readonly number[], viewStrides: readonly number[], out: T): T {
+  const rank = shape.length
+  const n = size(shape)
+  if (n === 0) return out
+  if (rank === 0) {
+    out[0] = src[offset]!
+    return out
+  }
+  const last = shape[rank - 1]!
+  const step = viewStrides[rank - 1]!
+  const index = new Array<number>(rank - 1).fill(0)
+  let from = offset
+  for (let o = 0; o < n; o += last) {
+    for (let k = 0; k < last; k++) out[o + k] = src[from + k * step]!
+    // the next row: an odometer over the outer axes, the source offset moving with it
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d]!++
+      from += viewStrides[d]!
+      if (index[d]! < shape[d]!) break
+      from -= viewStrides[d]! * shape[d]!
+      index[d] = 0
+    }
+  }
+  return out
+}
+
 /** Row-major strides for a shape. */
 export function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length)

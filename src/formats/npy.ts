@@ -11,7 +11,7 @@ import {checkArrayShape} from '../core/limits/array-limits.js'
 import {LIMITS} from '../core/limits/limits.js'
 import {buildZip, looksLikeZip, ZipArchive} from './zip.js'
 import {inputError, type MotionError} from '../core/errors.js'
-import {type NDArray, shapeString, size} from '../core/ndarray.js'
+import {copyStrided, type NDArray, shapeString, size} from '../core/ndarray.js'
 import {writeFileAtomic} from './atomic.js'
 import {readFileBytes} from './read-file.js'
 
@@ -225,32 +225,14 @@ function decode(raw: Uint8Array, info: DTypeInfo, bigEndian: boolean, n: number)
 
 /** Reorders Fortran (column-major) data into C (row-major) order. */
 function fortranToC(src: NpyData, shape: readonly number[], info: DTypeInfo): NpyData {
-  const n = src.length
-  const out = info.make(n)
-  const rank = shape.length
   // Column-major strides of the source.
-  const fStrides = new Array<number>(rank)
+  const fStrides = new Array<number>(shape.length)
   let acc = 1
-  for (let k = 0; k < rank; k++) {
+  for (let k = 0; k < shape.length; k++) {
     fStrides[k] = acc
     acc *= shape[k]!
   }
-  const index = new Array<number>(rank).fill(0)
-  let srcOffset = 0
-  const dst = out as unknown as {[i: number]: number | bigint}
-  const from = src as unknown as {[i: number]: number | bigint}
-  for (let i = 0; i < n; i++) {
-    dst[i] = from[srcOffset]!
-    // Advance the C-order index (last axis fastest) and the matching Fortran offset.
-    for (let k = rank - 1; k >= 0; k--) {
-      index[k]!++
-      srcOffset += fStrides[k]!
-      if (index[k]! < shape[k]!) break
-      srcOffset -= fStrides[k]! * shape[k]!
-      index[k] = 0
-    }
-  }
-  return out
+  return copyStrided(src, 0, shape, fStrides, info.make(src.length))
 }
 
 /** Reads a .npy file keeping its element type. */

@@ -4,7 +4,7 @@
  */
 import {PickleDict, isKind, type PickleValue, type TorchDType, type TorchTensorData, type TorchTensor, type TorchStorage, type NumpyArray, type NumpyObjectArray, type NumpyDType, type UnpickleContext, type GlobalHandler, type GlobalRegistry} from './values.js'
 import {bfloat16ToFloat32, decodeNpyBytes, float16ToFloat32, npyTypeInfo} from '../npy.js'
-import {size} from '../../core/ndarray.js'
+import {copyStrided, size} from '../../core/ndarray.js'
 
 /** A handler for a class whose instances are plain data: `PickleObject` with args and BUILD state. */
 export function dataClass(className: string): GlobalHandler {
@@ -295,23 +295,7 @@ function materialise(storage: TorchStorage, offset: number, shape: number[], str
     expect *= shape[k]!
   }
   if (contiguous) return src.subarray(offset, offset + n)
-  const out = new (src.constructor as new (n: number) => TorchTensorData)(n)
-  const rank = shape.length
-  const index = new Array<number>(rank).fill(0)
-  const dst = out as unknown as {[i: number]: number | bigint}
-  const from = src as unknown as {[i: number]: number | bigint}
-  let p = offset
-  for (let i = 0; i < n; i++) {
-    dst[i] = from[p]!
-    for (let k = rank - 1; k >= 0; k--) {
-      index[k]!++
-      p += stride[k]!
-      if (index[k]! < shape[k]!) break
-      p -= stride[k]! * shape[k]!
-      index[k] = 0
-    }
-  }
-  return out
+  return copyStrided(src, offset, shape, stride, new (src.constructor as new (n: number) => TorchTensorData)(n))
 }
 
 function dictFromArgs(args: PickleValue[], ctx: UnpickleContext): PickleDict {

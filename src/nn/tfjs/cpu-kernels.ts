@@ -15,6 +15,7 @@
  * BatchMatMul, now the largest part, was tried too: a row-major loop in JavaScript was no faster.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import {copyStrided, strides} from '../../core/ndarray.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
 type Binary = 'Add' | 'Sub' | 'Multiply' | 'RealDiv'
@@ -165,34 +166,9 @@ type Numeric = Float32Array | Int32Array | Uint8Array
 
 /** `x` [shape] with its axes in the order `perm` (out axis i is x's axis perm[i]). */
 export function transposeValues<T extends Numeric>(x: T, shape: readonly number[], perm: readonly number[]): T {
-  const rank = shape.length
+  const inStrides = strides(shape)
   const out = new (x.constructor as new (n: number) => T)(x.length)
-  if (x.length === 0 || rank === 0) {
-    out.set(x)
-    return out
-  }
-  const inStrides = new Array<number>(rank)
-  for (let i = rank - 1, s = 1; i >= 0; i--) {
-    inStrides[i] = s
-    s *= shape[i]!
-  }
-  const outShape = perm.map((p) => shape[p]!)
-  const strides = perm.map((p) => inStrides[p]!) // input step per step along each output axis
-  const last = outShape[rank - 1]!
-  const step = strides[rank - 1]!
-  const index = new Array<number>(rank - 1).fill(0)
-  let from = 0
-  for (let o = 0; o < out.length; o += last) {
-    for (let k = 0; k < last; k++) out[o + k] = x[from + k * step]!
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]!++
-      from += strides[d]!
-      if (index[d]! < outShape[d]!) break
-      from -= strides[d]! * outShape[d]!
-      index[d] = 0
-    }
-  }
-  return out
+  return copyStrided(x, 0, perm.map((p) => shape[p]!), perm.map((p) => inStrides[p]!), out)
 }
 
 function transposeKernel(args: Parameters<KernelFunc>[0], original: KernelFunc): ReturnType<KernelFunc> {
