@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import {inputError} from '../../core/errors.js'
 import {installFastCpuKernels} from './cpu-kernels.js'
+import {installFastWasmKernels} from './wasm-kernels.js'
 import {BACKEND_NAMES, type BackendName, isBackendName} from './backend-names.js'
 
 export {BACKEND_NAMES, type BackendName, isBackendName}
@@ -100,6 +101,7 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
     if (!ok) return {name, ok: false, reason: `tfjs could not initialise the ${tfName} backend`}
     await tf.ready()
     if (name === 'cpu') installFastCpuKernels()
+    if (name === 'wasm') installFastWasmKernels()
     return {name, ok: true, reason: `loaded (tfjs backend "${tfName}")`}
   } catch (err) {
     return {name, ok: false, reason: oneLine(err)}
