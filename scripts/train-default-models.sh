@@ -86,10 +86,22 @@ stage "$ACTION_MINUTES" "$WORK/action-block2" finetune --task action --from "$WO
 #     action model did (a finished run resumed again just says so).
 budget "$POSE_MINUTES" $MOTION finetune --resume "$WORK/pose3d" --epochs 13
 
+# 3e. The bundled pose model: the 13-epoch model trained 3 more epochs on an index that weights CMU
+#     up (CMU x16, running x48, Bandai x1), lr 6e-5 (configs/default/pose3d-video-cmu.yaml).
+#     --cmu-only runs have nothing to weight CMU against, and bundle the 13-epoch model.
+POSE_FINAL="$WORK/pose3d"
+if [ "$CMU_ONLY" != 1 ]; then
+  mixed_index "$WORK/pose-clips-cmu16" cmu="$CMU" "$CMU_POSE_PLAN_3E" bandai="$BANDAI" "$BANDAI_POSE_PLAN"
+  stage "$POSE_MINUTES" "$WORK/pose3d-cmu16" finetune --task pose3d --from "$WORK/pose3d/latest" \
+    --config "$ROOT/configs/default/pose3d-video-cmu.yaml" --data "$WORK/pose-clips-cmu16" --eval-limit 0 \
+    --engine onnx --seed 5 --checkpoint-every 100
+  POSE_FINAL="$WORK/pose3d-cmu16"
+fi
+
 # 4. The bundled folders: the runs' latest checkpoints, their licence, the action class names.
 if [ "${NO_BUNDLE:-0}" != 1 ]; then
   for task in pose3d action; do
-    run="$WORK/$task"; if [ "$task" = action ]; then run="$WORK/action-block2"; fi
+    run="$POSE_FINAL"; if [ "$task" = action ]; then run="$WORK/action-block2"; fi
     rm -rf "$ROOT/models/$task"; mkdir -p "$ROOT/models/$task"
     cp "$run/latest/model.safetensors" "$ROOT/models/$task/"
     node -e '
