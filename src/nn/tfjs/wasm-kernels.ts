@@ -89,7 +89,7 @@ function transposeKernel(args: Parameters<KernelFunc>[0], original: KernelFunc):
   const {perm} = args.attrs as {perm: number[]}
   const reduced = reducePermutation(x.shape, perm)
   const rank = reduced.shape.length
-  if (x.dtype === 'string' || x.dtype === 'complex64' || rank <= 4 || reduced.perm[0] === 0) return original(args)
+  if (x.dtype === 'string' || x.dtype === 'complex64' || rank <= 4 || reduced.perm[0] === 0 || size(x.shape) === 0) return original(args)
   const backend = args.backend as unknown as WasmBackend
   const outShape = perm.map((axis) => x.shape[axis]!)
   let current = withShape(x, reduced.shape)
@@ -106,7 +106,7 @@ function sliceKernel(args: Parameters<KernelFunc>[0], original: KernelFunc): Ret
   const {x} = args.inputs as {x: tf.TensorInfo}
   const attrs = args.attrs as {begin: number | number[]; size?: number | number[]}
   if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return original(args)
-  const [begin, extent] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, attrs.begin, attrs.size)
+  const [begin, extent] = tf.slice_util.parseSliceParams(x, attrs.begin, attrs.size)
   const backend = args.backend as unknown as WasmBackend
   const out = backend.makeOutput(extent, x.dtype)
   // views after makeOutput: an allocation may grow the heap, which detaches earlier views

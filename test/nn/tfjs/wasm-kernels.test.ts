@@ -77,6 +77,10 @@ test('on wasm, Transpose of rank 5 and 6 (the qkv splits, size-1 axes, random pe
   assert.equal(t.dtype, 'int32')
   assert.deepEqual(Array.from(t.dataSync()), Array.from(reference(Float32Array.from(ints.dataSync()), [2, 3, 2, 2, 2], [4, 2, 0, 3, 1])))
   tf.dispose([ints, t])
+  // an empty tensor keeps its shape through either path
+  const empty = tf.tidy(() => tf.transpose(tf.zeros([2, 0, 3, 2, 2]), [4, 2, 0, 3, 1]))
+  assert.deepEqual(empty.shape, [2, 3, 2, 2, 0])
+  empty.dispose()
 })
 
 test('on wasm, Slice (contiguous and strided, ranks 1-6, float32/int32/bool) equals the strided copy, also after the heap grows', async () => {
@@ -104,6 +108,9 @@ test('on wasm, Slice (contiguous and strided, ranks 1-6, float32/int32/bool) equ
   assert.equal(part.dtype, 'bool')
   assert.deepEqual(Array.from(part.dataSync()), [1, 0])
   tf.dispose([bools, part])
+  const none = tf.tidy(() => tf.slice(tf.zeros([3, 4]), [1, 0], [0, 4]))
+  assert.deepEqual(none.shape, [0, 4])
+  none.dispose()
   // a 64 MB input: the output's allocation may grow the heap, which detaches views made before it
   const big = tf.fill([4, 4_194_304], 2)
   const first = tf.slice(big, [3, 0], [1, 8])
