@@ -15,9 +15,9 @@
  * BatchMatMul, now the largest part, was tried too: a row-major loop in JavaScript was no faster.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import {type KernelFunc, overrideKernel} from './kernel-override.js'
 import {copyStrided, strides} from '../../core/ndarray.js'
 
-type KernelFunc = tf.KernelConfig['kernelFunc']
 type Binary = 'Add' | 'Sub' | 'Multiply' | 'RealDiv'
 
 interface CpuBackend {
@@ -32,16 +32,9 @@ let installed = false
 export function installFastCpuKernels(): void {
   if (installed) return
   installed = true
-  for (const name of BINARY) override(name, (original) => (args) => broadcastKernel(name, args, original))
-  override('Softmax', (original) => (args) => softmaxKernel(args, original))
-  override('Transpose', (original) => (args) => transposeKernel(args, original))
-}
-
-function override(name: string, make: (original: KernelFunc) => KernelFunc): void {
-  const config = tf.getKernel(name, 'cpu')
-  if (!config) return
-  tf.unregisterKernel(name, 'cpu')
-  tf.registerKernel({...config, kernelFunc: make(config.kernelFunc)})
+  for (const name of BINARY) overrideKernel(name, 'cpu', (original) => (args) => broadcastKernel(name, args, original))
+  overrideKernel('Softmax', 'cpu', (original) => (args) => softmaxKernel(args, original))
+  overrideKernel('Transpose', 'cpu', (original) => (args) => transposeKernel(args, original))
 }
 
 function float32Values(backend: unknown, info: tf.TensorInfo): Float32Array | undefined {

@@ -13,9 +13,9 @@
  *   heap, made after the output is allocated (allocation can grow the heap and detach views).
  */
 import * as tf from '@tensorflow/tfjs-core'
+import {type KernelFunc, overrideKernel} from './kernel-override.js'
 import {copyStrided, size, strides} from '../../core/ndarray.js'
 
-type KernelFunc = tf.KernelConfig['kernelFunc']
 
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
@@ -30,15 +30,8 @@ let installed = false
 export function installFastWasmKernels(): void {
   if (installed) return
   installed = true
-  override('Transpose', (original) => (args) => transposeKernel(args, original))
-  override('Slice', (original) => (args) => sliceKernel(args, original))
-}
-
-function override(name: string, make: (original: KernelFunc) => KernelFunc): void {
-  const config = tf.getKernel(name, 'wasm')
-  if (!config) return
-  tf.unregisterKernel(name, 'wasm')
-  tf.registerKernel({...config, kernelFunc: make(config.kernelFunc)})
+  overrideKernel('Transpose', 'wasm', (original) => (args) => transposeKernel(args, original))
+  overrideKernel('Slice', 'wasm', (original) => (args) => sliceKernel(args, original))
 }
 
 /**
