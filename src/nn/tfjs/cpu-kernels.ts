@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import {type KernelFunc, overrideKernel} from './kernel-override.js'
-import {copyStrided, strides} from '../../core/ndarray.js'
+import {copyStrided, size, strides} from '../../core/ndarray.js'
 
 type Binary = 'Add' | 'Sub' | 'Multiply' | 'RealDiv'
 
@@ -26,12 +26,8 @@ interface CpuBackend {
 }
 
 const BINARY: readonly Binary[] = ['Add', 'Sub', 'Multiply', 'RealDiv']
-let installed = false
-
-/** Replaces the cpu backend's broadcasting binary ops, Softmax and Transpose (once per process). */
+/** Replaces the cpu backend's broadcasting binary ops, Softmax and Transpose (overrideKernel replaces each once per process). */
 export function installFastCpuKernels(): void {
-  if (installed) return
-  installed = true
   for (const name of BINARY) overrideKernel(name, 'cpu', (original) => (args) => broadcastKernel(name, args, original))
   overrideKernel('Softmax', 'cpu', (original) => (args) => softmaxKernel(args, original))
   overrideKernel('Transpose', 'cpu', (original) => (args) => transposeKernel(args, original))
@@ -72,9 +68,9 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 /** out[i] = a[i'] op b[i''] over the broadcast shape, rows of the last axis at a time. */
 export function broadcastBinary(op: Binary, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], outShape: readonly number[]): Float32Array {
   const rank = outShape.length
-  const size = outShape.reduce((p, d) => p * d, 1)
-  const out = new Float32Array(size)
-  if (size === 0) return out
+  const n = size(outShape)
+  const out = new Float32Array(n)
+  if (n === 0) return out
   const as = broadcastStrides(aShape, outShape)
   const bs = broadcastStrides(bShape, outShape)
   const last = rank > 0 ? outShape[rank - 1]! : 1
@@ -83,7 +79,7 @@ export function broadcastBinary(op: Binary, a: Float32Array, aShape: readonly nu
   const index = new Array<number>(Math.max(0, rank - 1)).fill(0)
   let ia = 0
   let ib = 0
-  for (let o = 0; o < size; o += last) {
+  for (let o = 0; o < n; o += last) {
     switch (op) {
       case 'Add':
         for (let k = 0; k < last; k++) out[o + k] = a[ia + k * sa]! + b[ib + k * sb]!

@@ -16,7 +16,6 @@ import * as tf from '@tensorflow/tfjs-core'
 import {type KernelFunc, overrideKernel} from './kernel-override.js'
 import {copyStrided, size, strides} from '../../core/ndarray.js'
 
-
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
@@ -24,12 +23,8 @@ interface WasmBackend {
   dataIdMap: {get(dataId: object): {shape: number[]}}
 }
 
-let installed = false
-
-/** Replaces the wasm backend's Transpose and Slice (once per process). */
+/** Replaces the wasm backend's Transpose and Slice (overrideKernel replaces each once per process). */
 export function installFastWasmKernels(): void {
-  if (installed) return
-  installed = true
   overrideKernel('Transpose', 'wasm', (original) => (args) => transposeKernel(args, original))
   overrideKernel('Slice', 'wasm', (original) => (args) => sliceKernel(args, original))
 }
@@ -66,8 +61,7 @@ export function blockSwaps(shape: readonly number[], perm: readonly number[]): [
     const q = order.indexOf(perm[p]!)
     if (q === p) continue
     const dims = order.map((axis) => shape[axis]!)
-    const prod = (from: number, to: number): number => dims.slice(from, to).reduce((a, b) => a * b, 1)
-    steps.push([prod(0, p), prod(p, q), dims[q]!, prod(q + 1, dims.length)])
+    steps.push([size(dims.slice(0, p)), size(dims.slice(p, q)), dims[q]!, size(dims.slice(q + 1))])
     order.splice(p, 0, ...order.splice(q, 1))
   }
   return steps
