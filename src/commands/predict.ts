@@ -5,6 +5,7 @@ import {DEFAULT_TASK, TASKS} from '../heads/tasks.js'
 import type {PredictRequest, StreamRequest} from '../predict/api.js'
 import type {PredictProgress} from '../tasks/types.js'
 import {count} from '../core/text.js'
+import {DETECTOR_NAMES} from '../tasks/video/detectors.js'
 
 export default class Predict extends BaseCommand {
   static override description = `Lift 2D keypoints from a detector to 3D motion, as MotionBERT's infer_wild does (same numbers), with more input formats and outputs.
@@ -54,7 +55,7 @@ With --stream: NDJSON 2D frames on stdin, one NDJSON line of 3D per frame on std
     skeleton: Flags.string({description: 'raw: the network output as it is; rigid: fit each person\'s bone lengths over the track (per-bone median over the frames) and write a constant-length skeleton with the same bone directions (BVH output always uses this fit).', options: ['raw', 'rigid'], default: 'raw', helpGroup: 'OUTPUT'}),
     fps: Flags.string({description: 'Frames per second of the video (BVH frame time, one-euro smoothing, animations); default 30 where needed.', helpGroup: 'OUTPUT'}),
     render: Flags.string({description: 'Also draw the result: .png contact sheet, .gif / .webp animation (2D input beside 3D output), or .html interactive 3D viewer (self-contained; all people on one page). Video input: .mp4, .gif or .webp of the video with the 2D skeletons, beside the 3D view.', helpGroup: 'OUTPUT'}),
-    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest.', options: ['multipose', 'lightning'], helpGroup: 'VIDEO'}),
+    detector: Flags.string({description: 'Video input: the bundled 2D detector. multipose (default): every person, one pass per frame; lightning: one person, fastest.', options: [...DETECTOR_NAMES], helpGroup: 'VIDEO'}),
     'detector-size': Flags.integer({description: 'Video input, multipose: the longer side of the detector input in pixels (a multiple of 32; default 256). Larger finds people who are small in the frame (a sports court), at about the square of the cost.', helpGroup: 'VIDEO'}),
     'save-2d': Flags.string({description: 'Video input: also write the tracked 2D as AlphaPose JSON (motion predict reads it back to the same 3D).', helpGroup: 'VIDEO'}),
     'max-frames': Flags.integer({description: 'Video input: decode at most this many frames.', min: 1, helpGroup: 'VIDEO'}),

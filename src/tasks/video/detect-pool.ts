@@ -15,7 +15,7 @@ import {Worker} from 'node:worker_threads'
 
 import {isMotionError, MotionError, type ErrorKind} from '../../core/errors.js'
 import type {DecodedFrame, PoseDetection} from './detect.js'
-import {DETECTORS, type DetectorName} from './detector-models.js'
+import {DETECTORS, type DetectorName} from './detectors.js'
 
 export type WorkerRequest =
   | {type: 'warm'; width: number; height: number}

@@ -7,7 +7,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {selectBackend} from '../../nn/tfjs/backend.js'
 import {createDetector, type DecodedFrame, type Detector} from './detect.js'
-import type {DetectorName} from './detector-models.js'
+import type {DetectorName} from './detectors.js'
 import {workerFailure as failure, type WorkerReply, type WorkerRequest} from './detect-pool.js'
 
 const port = parentPort!

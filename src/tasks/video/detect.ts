@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type {GraphModel} from '@tensorflow/tfjs-converter'
 
-import {DETECTORS, loadDetector, type DetectorName, type DetectorSpec} from './detector-models.js'
+import {loadDetector} from './detector-models.js'
+import {DETECTORS, type DetectorName, type DetectorSpec} from './detectors.js'
 
 /** One person in one frame. */
 export interface PoseDetection {

@@ -13,7 +13,7 @@ import {inputError} from '../../core/errors.js'
 import {writeFileAtomic} from '../../formats/atomic.js'
 import type {Prediction} from '../../formats/writers/types.js'
 import {detectVideo, interrupted, type VideoDetections, type VideoProgress} from './detect-video.js'
-import type {DetectorName} from './detector-models.js'
+import type {DetectorName} from './detectors.js'
 import {isVideoRenderFile, renderVideo, VIDEO_RENDER_EXTENSIONS} from './render-video.js'
 import {openSource} from './source.js'
 
