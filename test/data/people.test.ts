@@ -7,6 +7,9 @@ import type {KeypointData, PersonDetections} from '../../src/data/keypoints/type
 import {listPeople, selectPeople} from '../../src/data/people.js'
 import {isMotionError} from '../../src/core/errors.js'
 import {dataDir} from '../helpers/paths.js'
+import {tmpDirForTests} from '../helpers/tmp.js'
+
+const tmp = tmpDirForTests('motion-people-')
 
 /** A detection whose every joint sits at (x, y) with confidence c. */
 function det(x: number, y: number, c = 0.8, score = 1): {score: number; keypoints: Float32Array} {
@@ -90,8 +93,7 @@ describe('people', () => {
   })
 
   it('detections without track ids: one person when there is one per frame, linked by position when several', async () => {
-    const {mkdtempSync, writeFileSync} = await import('node:fs')
-    const {tmpdir} = await import('node:os')
+    const {writeFileSync} = await import('node:fs')
     const pose = (x: number): number[] => Array.from({length: 51}, (_, i) => (i % 3 === 2 ? 0.9 : i % 3 === 0 ? x + i : 300 + i))
     // two people crossing nothing: left one near x=100, right one near x=800, listed in swapped order in frame 1
     const items = [
@@ -101,7 +103,7 @@ describe('people', () => {
       {image_id: 1, keypoints: pose(104), score: 1},
       {image_id: 2, keypoints: pose(110), score: 1},
     ]
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'motion-people-')), 'coco.json')
+    const file = path.join(tmp, 'coco.json')
     writeFileSync(file, JSON.stringify(items))
     const data = await readKeypoints(file)
     assert.equal(data.personIds, 'tracked')

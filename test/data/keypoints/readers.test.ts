@@ -7,6 +7,9 @@ import {parseKeypointFormat, readKeypoints} from '../../../src/data/keypoints/in
 import type {KeypointData} from '../../../src/data/keypoints/types.js'
 import {isMotionError} from '../../../src/core/errors.js'
 import {repoRoot} from '../../helpers/paths.js'
+import {tmpDirForTests} from '../../helpers/tmp.js'
+
+const tmp = tmpDirForTests('motion-readers-')
 
 const dir = path.join(repoRoot, 'test', 'fixtures', 'keypoints')
 const sample = (name: string): string => path.join(dir, name)
@@ -102,11 +105,10 @@ describe('MediaPipe / BlazePose JSON', () => {
   })
 
   it('accepts {frames, width, height} with normalised landmarks (scaled to pixels) and visibility', async () => {
-    const {writeFileSync, mkdtempSync} = await import('node:fs')
-    const {tmpdir} = await import('node:os')
+    const {writeFileSync} = await import('node:fs')
     const names = JOINT_MAPS.blazepose33.sourceJoints
     const pose = {keypoints: names.map((name, i) => ({x: (i + 1) / 40, y: 0.5, visibility: 0.9, name}))}
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'motion-mp-')), 'poses.json')
+    const file = path.join(tmp, 'poses.json')
     writeFileSync(file, JSON.stringify({width: 640, height: 480, frames: [[pose], [pose]]}))
     const data = await readKeypoints(file)
     assert.deepEqual(data.imageSize, [640, 480])

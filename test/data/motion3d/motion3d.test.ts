@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 
@@ -17,6 +16,9 @@ import {
 } from '../../../src/data/motion3d/index.js'
 import {Rng} from '../../../src/core/rng.js'
 import {dataDir} from '../../helpers/paths.js'
+import {tmpDirForTests} from '../../helpers/tmp.js'
+
+const tmp = tmpDirForTests('motion-motion3d-')
 
 const cmu = path.join(dataDir, 'cmu-mocap-h36m17')
 
@@ -87,7 +89,7 @@ test('a dataset at 30 fps windows every clip: window count is the sum over clips
 })
 
 test('a folder without index.json: NPZ clips labelled from train/<action>/ folders', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'motion-clips-'))
+  const dir = mkdtempSync(path.join(tmp, 'clips-'))
   mkdirSync(path.join(dir, 'train', 'wave'), {recursive: true})
   mkdirSync(path.join(dir, 'test', 'kick'), {recursive: true})
   const clip = {data: Float32Array.from({length: 5 * 51}, (_, i) => i), shape: [5, 17, 3]}
@@ -120,7 +122,7 @@ const PICKLE_NO_INPUT = 'gASVEwMAAAAAAAB9lCiMCmRhdGFfaW5wdXSUTowKZGF0YV9sYWJlbJS
 const PICKLE_WITH_INPUT = 'gASVmwUAAAAAAAB9lCiMCmRhdGFfaW5wdXSUjBZudW1weS5fY29yZS5tdWx0aWFycmF5lIwMX3JlY29uc3RydWN0lJOUjAVudW1weZSMB25kYXJyYXmUk5RLAIWUQwFilIeUUpQoSwFLA0sRSwOHlGgFjAVkdHlwZZSTlIwCZjSUiYiHlFKUKEsDjAE8lE5OTkr/////Sv////9LAHSUYolCZAIAAEjh+r6QwvW+ZmZmPx+F675nZua+ZmZmP/Yo3L4+Cte+ZmZmP83MzL4Vrse+ZmZmP6Rwvb7sUbi+ZmZmP3sUrr7D9ai+ZmZmP1K4nr6amZm+ZmZmPypcj75xPYq+ZmZmP///f76PwnW+ZmZmP61HYb49Cle+ZmZmP1uPQr7rUTi+ZmZmPwnXI76ZmRm+ZmZmP7ceBb6PwvW9ZmZmP8/MzL3rUbi9ZmZmPytcj72OwnW9ZmZmPw7XI72LwvW8ZmZmPxbXI7wAACAyZmZmPwXXozyFwvU8ZmZmP9LMTD2SwnU9ZmZmPwnXoz3pUbg9ZmZmP7FH4T2RwvU9ZmZmPylcDz6ZmRk+ZmZmP30ULj7tUTg+ZmZmP83MTD49Clc+ZmZmPyGFaz6RwnU+ZmZmP7gehT5wPYo+ZmZmP+B6lD6amZk+ZmZmPwrXoz7C9ag+ZmZmPzIzsz7sUbg+ZmZmP1yPwj4Ursc+ZmZmP4Tr0T4+Ctc+ZmZmP65H4T5mZuY+ZmZmP9aj8D6QwvU+ZmZmPwAAAD9cjwI/ZmZmPxSuBz9wPQo/ZmZmPyhcDz+E6xE/ZmZmPz4KFz+amRk/ZmZmP1K4Hj+uRyE/ZmZmP2ZmJj/C9Sg/ZmZmP3oULj/WozA/ZmZmP5DCNT/sUTg/ZmZmP6RwPT8AAEA/ZmZmP7geRT8Urkc/ZmZmP8zMTD8oXE8/ZmZmP+J6VD8+Clc/ZmZmP/YoXD9SuF4/ZmZmPwrXYz9mZmY/ZmZmPx6Faz96FG4/ZmZmPzQzcz+QwnU/ZmZmP0jhej+kcH0/ZmZmP65HgT9cj4I/ZmZmP5R0lGKMCmRhdGFfbGFiZWyUaARoB0sAhZRoCYeUUpQoSwFLA0sRSwOHlGgRiUJkAgAAAAAAv0jh+r6PwvW+16Pwvh+F675mZua+rkfhvvYo3L4+Cte+hevRvs3MzL4Urse+XI/CvqRwvb7sUbi+MzOzvnsUrr7C9ai+CtejvlK4nr6amZm+4nqUvilcj75wPYq+uB6FvgAAgL6QwnW+HoVrvq5HYb4+Cle+zMxMvlyPQr7sUTi+ehQuvgrXI76amRm+KFwPvrgeBb6QwvW9sEfhvczMzL3sUbi9DNejvShcj72QwnW90MxMvQjXI72QwvW8ENejvADXI7wAAAAAANcjPADXozyAwvU8ENcjPdDMTD2QwnU9KFyPPQjXoz3oUbg90MzMPbBH4T2QwvU9uB4FPihcDz6YmRk+DNcjPnwULj7sUTg+XI9CPszMTD48Clc+sEdhPiCFaz6QwnU+AACAPrgehT5wPYo+KFyPPuJ6lD6amZk+UriePgrXoz7C9ag+ehSuPjQzsz7sUbg+pHC9PlyPwj4Ursc+zMzMPobr0T4+Ctc+9ijcPq5H4T5mZuY+HoXrPtij8D6QwvU+SOH6PgAAAD9cjwI/uB4FPxSuBz9wPQo/zMwMPyhcDz+G6xE/4noUPz4KFz+amRk/9igcP1K4Hj+uRyE/CtcjP2ZmJj/C9Sg/HoUrP3oULj/YozA/NDMzP5DCNT/sUTg/SOE6P6RwPT8AAEA/XI9CP7geRT8Urkc/cD1KP8zMTD8oXE8/hutRP+J6VD8+Clc/mplZP/YoXD9SuF4/rkdhPwrXYz9mZmY/wvVoPx6Faz96FG4/2KNwPzQzcz+QwnU/7FF4P0jhej+kcH0/AACAP65HgT9cj4I/lHSUYnUu'
 
 test('MotionBERT clip pickles (data_input / data_label) read through the restricted unpickler', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'motion-pkl-'))
+  const dir = mkdtempSync(path.join(tmp, 'pkl-'))
   mkdirSync(path.join(dir, 'AMASS', 'train'), {recursive: true})
   mkdirSync(path.join(dir, 'H36M-SH', 'train'), {recursive: true})
   writeFileSync(path.join(dir, 'AMASS', 'train', '00000000.pkl'), Buffer.from(PICKLE_NO_INPUT, 'base64'))
@@ -138,7 +140,7 @@ test('MotionBERT clip pickles (data_input / data_label) read through the restric
 })
 
 test('a clip whose frame count disagrees with index.json is an input error naming the file', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'motion-index-'))
+  const dir = mkdtempSync(path.join(tmp, 'index-'))
   await writeNpz(path.join(dir, 'a.npz'), {positions: {data: new Float32Array(4 * 51), shape: [4, 17, 3]}})
   writeFileSync(path.join(dir, 'index.json'), JSON.stringify({clips: [{file: 'a.npz', action: 'x', split: 'train', frames: 5}]}))
   await assert.rejects(readClipFolder(dir), (e: unknown) => isMotionError(e) && e.exitCode === 2 && /a\.npz/.test(e.message) && /5/.test(e.message))
