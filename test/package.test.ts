@@ -76,8 +76,11 @@ export {joints, summary}
   writeFileSync(path.join(project, 'bad.mts'), `import {predict} from 'motion'\nawait predict({input: 3})\n`)
   // One tsc run checks both files (a second would pay tsc's start-up and the packed .d.ts again):
   // it fails, every error is in bad.mts, and bad.mts has the wrong use reported.
-  const checked = spawnSync(process.execPath, [tsc, ...tsOptions, '--pretty', 'false', 'good.mts', 'bad.mts'], {cwd: project, encoding: 'utf8'})
+  const checked = spawnSync(process.execPath, [tsc, ...tsOptions, '--pretty', 'false', '--listFiles', 'good.mts', 'bad.mts'], {cwd: project, encoding: 'utf8'})
   assert.notEqual(checked.status, 0, 'bad.mts must not compile')
+  // The public types stand alone: no dependency's declarations (tfjs's alone are 310 files) are read.
+  const read = checked.stdout.split('\n').filter((l) => l.includes('node_modules/') && !l.includes('node_modules/typescript/lib/') && !l.includes('node_modules/motion/'))
+  assert.deepEqual(read, [], 'declaration files read from dependencies')
   const errors = checked.stdout.split('\n').filter((l) => /error TS\d+/.test(l))
   assert.ok(errors.length > 0, checked.stdout + checked.stderr)
   for (const e of errors) assert.match(e, /^bad\.mts\(/, `good.mts checks against the packed types: ${e}`)
