@@ -86,9 +86,9 @@ stage "$ACTION_MINUTES" "$WORK/action-block2" finetune --task action --from "$WO
 #     action model did (a finished run resumed again just says so).
 budget "$POSE_MINUTES" $MOTION finetune --resume "$WORK/pose3d" --epochs 13
 
-# 3e. The bundled pose model: the 13-epoch model trained 9 more epochs on an index that weights CMU
+# 3e. The bundled pose model: the 13-epoch model trained 12 more epochs on an index that weights CMU
 #     up (CMU x16, running x48, Bandai x1), lr 6e-5 x0.8 per epoch (configs/default/pose3d-video-cmu.yaml;
-#     run as 3 epochs, then resumed to 5 and to 9 with the same schedule).
+#     run as 3 epochs, then resumed to 5, 9 and 12 with the same schedule).
 #     --cmu-only runs have nothing to weight CMU against, and bundle the 13-epoch model.
 POSE_FINAL="$WORK/pose3d"
 if [ "$CMU_ONLY" != 1 ]; then
