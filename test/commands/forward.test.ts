@@ -147,8 +147,9 @@ describe('motion forward refuses bad inputs: one line, exit code, no output', {c
 })
 
 test('import, forward and predict load no heavy module at start-up (only @oclif/core and light local modules at top level)', () => {
-  // The task registry imports nothing (test/heads/tasks.test.ts checks), so predict offers its names as --task options.
-  const light = new Set(['@oclif/core', '../cli/base-command.js', '../cli/model-flags.js', '../heads/tasks.js', '../core/text.js', 'node:path'])
+  // The task registry imports nothing (test/heads/tasks.test.ts checks), so predict offers its names as --task options;
+  // likewise the detector table for --detector (checked below).
+  const light = new Set(['@oclif/core', '../cli/base-command.js', '../cli/model-flags.js', '../heads/tasks.js', '../core/text.js', '../tasks/video/detectors.js', 'node:path'])
   for (const name of ['import', 'forward', 'predict']) {
     const source = readFileSync(path.join(repoRoot, 'src', 'commands', `${name}.ts`), 'utf8')
     const topLevel = [...source.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)].filter((m) => !m[1]).map((m) => m[2]!)
@@ -156,4 +157,6 @@ test('import, forward and predict load no heavy module at start-up (only @oclif/
   }
   const flags = readFileSync(path.join(repoRoot, 'src', 'cli', 'model-flags.ts'), 'utf8')
   assert.deepEqual([...flags.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]), ['@oclif/core'])
+  const detectors = readFileSync(path.join(repoRoot, 'src', 'tasks', 'video', 'detectors.ts'), 'utf8')
+  assert.deepEqual([...detectors.matchAll(/^import\b.*$/gm)].map((m) => m[0]), [], 'the detector table imports nothing')
 })
