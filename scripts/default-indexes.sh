@@ -70,7 +70,7 @@ fs.writeFileSync(dst + "/index.json", JSON.stringify({name: names.join(" + "), u
 # classes (CMU's sports repeated towards Bandai's per-class durations; walk/run merged).
 CMU_POSE_PLAN='{"*":[null,4],"running":["running",12],"washwindow":["washwindow",1]}'
 BANDAI_POSE_PLAN='{"*":[null,1]}'
-# Stage 3e (the bundled pose model's last 5 epochs): CMU weighted up, 123 min of its motion per epoch
+# Stage 3e (the bundled pose model's last 12 epochs): CMU weighted up, 123 min of its motion per epoch
 # against Bandai's 173 (31 against 173 above).
 CMU_POSE_PLAN_3E='{"*":[null,16],"running":["running",48],"washwindow":["washwindow",1]}'
 CMU_ACTION_PLAN='{"walking":["walking",4],"walking_extra":["walking",1],"basketball":["basketball",40],"jumping":["jumping",32],"running":["running",1],"soccer":["soccer",35]}'
